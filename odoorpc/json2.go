@@ -1,0 +1,66 @@
+package odoorpc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+type json2Error struct {
+	Name    string `json:"name"`
+	Message string `json:"message"`
+}
+
+// json2 runs a Call through POST /json/2/<model>/<method>. Parameters are
+// bound by name: ids and context are reserved keys beside the kwargs.
+func (c *Client) json2(ctx context.Context, key string, call Call) (json.RawMessage, error) {
+	if len(call.Args) > 0 {
+		return nil, ErrNamedArgumentsOnly
+	}
+	body := make(map[string]any, len(call.Kwargs)+2)
+	for k, v := range call.Kwargs {
+		body[k] = v
+	}
+	if call.IDs != nil {
+		body["ids"] = call.IDs
+	}
+	if len(call.Context) > 0 {
+		body["context"] = call.Context
+	}
+	path := "/json/2/" + url.PathEscape(call.Model) + "/" + url.PathEscape(call.Method)
+	status, header, data, err := c.post(ctx, path, body, func(h http.Header) {
+		h.Set("Authorization", "bearer "+key)
+		h.Set("X-Odoo-Database", c.db)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return decodeJSON2(status, header, data)
+}
+
+func decodeJSON2(status int, header http.Header, data []byte) (json.RawMessage, error) {
+	if status == http.StatusOK {
+		if !json.Valid(data) {
+			return nil, fmt.Errorf("%w: JSON-2 answered with invalid JSON", ErrProtocol)
+		}
+		return data, nil
+	}
+	if !isJSON(header) {
+		switch {
+		case status == http.StatusNotFound:
+			// An unknown X-Odoo-Database gets Odoo's HTML 404 page.
+			return nil, &Error{Kind: ErrDatabaseNotFound, Status: status, Message: "no database matches X-Odoo-Database, or JSON-2 is not available"}
+		case status >= 300 && status < 400:
+			// Odoo 18 and older redirect /json/2 to the login page.
+			return nil, fmt.Errorf("%w: JSON-2 is not available on this Odoo (HTTP %d); use ODOO_PROTOCOL=jsonrpc", ErrProtocol, status)
+		}
+		return nil, fmt.Errorf("%w: JSON-2 answered HTTP %d: %s", ErrProtocol, status, snippet(data))
+	}
+	var e json2Error
+	if err := json.Unmarshal(data, &e); err != nil || e.Name == "" {
+		return nil, fmt.Errorf("%w: JSON-2 answered HTTP %d: %s", ErrProtocol, status, snippet(data))
+	}
+	return nil, classify(e.Name, e.Message, status)
+}
