@@ -1,0 +1,105 @@
+package fakeletta
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+)
+
+// listAgentTools serves GET /v1/agents/{agent_id}/tools: OLD returns every
+// attached tool; NEW pages them (default limit 10, newest first) and compares
+// the after/before cursors with tool ids while sorting by creation time, so
+// paging with after can skip tools (letta.md §1.9).
+func (c *reqCtx) listAgentTools() {
+	if !c.checkAgentID(false) {
+		return
+	}
+	id := c.params["agent_id"]
+	q := c.r.URL.Query()
+	limit := 0
+	if c.s.isNew {
+		var ok bool
+		if limit, ok = c.queryInt("limit", 10); !ok {
+			return
+		}
+	}
+	c.s.mu.Lock()
+	a := c.s.agents[id]
+	if a == nil {
+		c.s.mu.Unlock()
+		c.detail(http.StatusNotFound, agentNotFound(id))
+		return
+	}
+	var list []*toolRec
+	for _, tid := range a.ToolIDs {
+		if t := c.s.tools[tid]; t != nil {
+			list = append(list, t)
+		}
+	}
+	if c.s.isNew {
+		after, before := q.Get("after"), q.Get("before")
+		list = slices.DeleteFunc(list, func(t *toolRec) bool {
+			return (before != "" && !(t.ID < before)) || (after != "" && !(t.ID > after))
+		})
+		sortTools(list, q.Get("order") == "asc")
+		if limit > 0 && len(list) > limit {
+			list = list[:limit]
+		}
+	}
+	out := make([]any, len(list))
+	for i, t := range list {
+		out[i] = c.s.toolJSON(t)
+	}
+	c.s.mu.Unlock()
+	writeJSON(c.w, http.StatusOK, out)
+}
+
+// attachTool serves PATCH /v1/agents/{agent_id}/tools/attach/{tool_id}.
+func (c *reqCtx) attachTool() { c.changeTool(true) }
+
+// detachTool serves PATCH /v1/agents/{agent_id}/tools/detach/{tool_id}.
+func (c *reqCtx) detachTool() { c.changeTool(false) }
+
+func (c *reqCtx) changeTool(attach bool) {
+	agentID, toolID := c.params["agent_id"], c.params["tool_id"]
+	if c.s.isNew {
+		var issues []ValidationIssue
+		if !toolIDPattern.MatchString(toolID) {
+			issues = append(issues, pathIDIssue("tool_id", toolID))
+		}
+		if !agentIDPattern.MatchString(agentID) {
+			issues = append(issues, pathIDIssue("agent_id", agentID))
+		}
+		if len(issues) > 0 {
+			c.s.validationFailed(c.w, issues)
+			return
+		}
+	}
+	c.s.mu.Lock()
+	a := c.s.agents[agentID]
+	if a == nil {
+		c.s.mu.Unlock()
+		c.detail(http.StatusNotFound, agentNotFound(agentID))
+		return
+	}
+	if attach {
+		if _, ok := c.s.tools[toolID]; !ok {
+			c.s.mu.Unlock()
+			c.detail(http.StatusNotFound, fmt.Sprintf("Tool with id=%s not found in organization=%s", toolID, defaultOrgID))
+			return
+		}
+		if !slices.Contains(a.ToolIDs, toolID) {
+			a.ToolIDs = append(a.ToolIDs, toolID)
+		}
+	} else {
+		a.ToolIDs = slices.DeleteFunc(a.ToolIDs, func(x string) bool { return x == toolID })
+	}
+	a.updated = c.s.now().UTC()
+	out := c.s.agentJSON(a, allRelations)
+	c.s.mu.Unlock()
+	if c.v1Client() {
+		writeJSON(c.w, http.StatusOK, nil)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, out)
+}

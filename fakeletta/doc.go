@@ -1,0 +1,111 @@
+// Package fakeletta is an in-memory fake of a self-hosted Letta server, for
+// the orchestrator's tests and for demos. It imitates either Letta 0.11.7
+// ("OLD") or 0.16.8 ("NEW", the default) as described in
+// ../shared/reference/letta.md, and was checked against the Letta sources at
+// those tags and their OpenAPI specs.
+//
+// # Use
+//
+//	fake := fakeletta.New(fakeletta.Options{Version: "0.11.7", AllowPrivateURLs: true})
+//	srv := httptest.NewServer(fake)
+//
+// *Server is an http.Handler, safe for concurrent use; no panic escapes a
+// request (a handler panic becomes Letta's generic 500).
+//
+// # Routes
+//
+// Both versions: GET /v1/health/; GET /v1/models/, GET /v1/models/embedding;
+// GET /v1/tools/ (name, names, tool_ids, search, tool_types,
+// exclude_tool_types, return_only_letta_tools, after, limit; NEW also before
+// and order), GET and DELETE /v1/tools/{tool_id}; the legacy MCP routes
+// GET/PUT /v1/tools/mcp/servers, PATCH/DELETE /v1/tools/mcp/servers/{name},
+// GET /v1/tools/mcp/servers/{name}/tools (live listing) and
+// POST /v1/tools/mcp/servers/{name}/{tool} (add one tool); agents
+// GET/POST /v1/agents/, GET/PATCH/DELETE /v1/agents/{agent_id},
+// GET /v1/agents/{agent_id}/tools, PATCH …/tools/attach/{tool_id} and
+// …/tools/detach/{tool_id}; messages POST /v1/agents/{agent_id}/messages,
+// POST …/messages/stream and GET …/messages (history).
+// NEW only: /v1/mcp-servers/ (list, create with auto-sync), /{id} (get,
+// update, delete → 204), /{id}/tools, /{id}/tools/{tool_id},
+// /{id}/tools/{tool_id}/run, /{id}/refresh, and POST
+// /v1/tools/mcp/servers/{name}/resync.
+//
+// Collection routes carry a trailing slash; the other form gets Starlette's
+// 307 redirect (absolute Location, query kept), unknown paths 404
+// {"detail":"Not Found"}, other methods 405. Ids are "<prefix>-<uuid4>".
+// Errors use each version's bodies: {"detail": …} (string, list or object),
+// OLD 422 as FastAPI's list, NEW 422 as {"trace_id","detail":"<Python
+// repr>","examples"?}, NEW 502 {"error":{"type":"mcp_connection_error",…}}.
+//
+// # Behaviour worth knowing
+//
+//   - OLD PUT /v1/tools/mcp/servers creates no tools (add them one by one;
+//     INVALID schemas are refused with 400); OLD PATCH without
+//     custom_headers erases them; OLD DELETE keeps the server's tools.
+//   - NEW POST /v1/mcp-servers/ syncs the tools (INVALID skipped, failures
+//     swallowed) and links them to the server; the legacy PUT on NEW syncs
+//     without that link; NEW DELETE removes the server's tools.
+//   - NEW refuses private, loopback and cluster-internal MCP URLs at
+//     registration (422) and before every connection; Options.AllowPrivateURLs
+//     lifts this for tests (real Letta 0.16.8 has no such switch).
+//   - Every MCP operation opens its own session with the real go-sdk client
+//     (streamable HTTP, or SSE for servers registered as such): listing and
+//     syncing resolve header templates with defaults only; tool calls use the
+//     agent's variables and send X-Agent-Id, and after a successful call the
+//     tools are listed in the same session to check structuredContent against
+//     the outputSchema (a mismatch becomes an error tool return).
+//   - NEW answers some routes by caller: X-Stainless-Package-Version, no
+//     User-Agent or letta-client/1.x count as the v1 SDK (attach/detach
+//     return null, GET agent has no relationships unless include=…,
+//     POST …/messages accepts "streaming": true); Go's default User-Agent is
+//     a legacy caller.
+//   - NEW pages an agent's tools (default limit 10) and compares the after
+//     cursor with tool ids while sorting by creation time, as Letta does.
+//   - Agents get Letta's base tools unless include_base_tools is false
+//     (OLD memgpt_v2_agent: send_message, conversation_search,
+//     memory_insert, memory_replace; NEW letta_v1_agent: the same without
+//     send_message).
+//   - The schema health of MCP tools follows the 0.16.8 sources: NEW rates
+//     listings after normalize_mcp_schema (so a bare $ref property is
+//     NON_STRICT_ONLY there and gets synced) and stores the rating of the
+//     normalised, $ref-inlined schema.
+//
+// # Scripted model
+//
+// Agents do not call an LLM. A user message is read line by line; a line
+//
+//	call <tool_name> <json-object>
+//
+// makes the agent call that tool (arguments default to {}); several such
+// lines give several calls, in order, each as its own step (reasoning
+// message, tool call, tool return). A final step answers with one line per
+// call: "<tool> returned: <text>", "<tool> failed: <text>",
+// "I don't have a tool named <tool>." (not attached) or "I could not parse
+// the arguments for <tool>: <reason>.". A message without call lines is
+// answered "You said: <text>". Built-in Letta tools return "None". The
+// history is kept per agent (Server.Messages, GET …/messages).
+//
+// # Streams
+//
+// Streams follow Letta's wire format: "data: <json>" events with pydantic's
+// field order and LettaMessage fields (id, date, otid, step_id, …), then
+// stop_reason, usage_statistics and "data: [DONE]". With stream_tokens the
+// reasoning, tool call and assistant parts come as fragments sharing id and
+// otid (NEW fragments carry tool_calls as one delta object). NEW adds the
+// initial ping with the run id, run_id/seq_id, tool_calls and tool_returns.
+// include_return_message_types filters; Options.PingInterval adds idle
+// pings. Each event is flushed.
+//
+// # Faults and inspection
+//
+// SetFault / FailNext / ClearFaults make the next matching requests fail with
+// a status, wait, cut a stream after N events (cleanly or by resetting the
+// connection), omit [DONE] or end with the version's error frames; see
+// Fault. DeleteAgentBehindBack removes an agent without a request.
+// Agents, Agent, MCPServers, Tools, Messages and Requests/ResetRequests return
+// snapshots for assertions.
+//
+// Pure helpers reused by tests elsewhere: ClassifySchema (Letta's
+// strict-mode schema classifier), NormalizeMCPSchema, ResolveHeaders and
+// ResolveValue (header templates), CheckMCPServerURL (NEW's URL block).
+package fakeletta

@@ -1,0 +1,280 @@
+package fakeletta
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// messageRequest is a parsed LettaRequest / LettaStreamingRequest.
+type messageRequest struct {
+	Input        []inputMsg
+	Streaming    bool
+	StreamTokens bool
+	IncludePings bool
+	Include      []string
+	Background   bool
+}
+
+var messageRoles = []string{"user", "system", "assistant"}
+
+// parseMessageRequest reads the body; it answers 422 and returns false on a
+// bad body.
+func (c *reqCtx) parseMessageRequest() (messageRequest, bool) {
+	req := messageRequest{IncludePings: true}
+	f := c.decodeBody()
+	if f == nil {
+		return req, false
+	}
+	rawMsgs, hasMsgs := f.m["messages"]
+	rawInput, hasInput := f.m["input"]
+	if rawMsgs == nil {
+		hasMsgs = false
+	}
+	if rawInput == nil || !c.s.isNew {
+		hasInput = false
+	}
+	switch {
+	case !c.s.isNew && !hasMsgs:
+		f.add("missing", f.at("messages"), "Field required", f.m)
+	case c.s.isNew && hasMsgs && hasInput:
+		f.issues = append(f.issues, valueError([]any{"body"}, "Cannot specify both 'input' and 'messages'. Use one or the other.", f.m))
+	case c.s.isNew && !hasMsgs && !hasInput:
+		f.issues = append(f.issues, valueError([]any{"body"}, "Must specify either 'input' or 'messages'.", f.m))
+	}
+	if hasInput {
+		text, ok := contentText(rawInput)
+		if !ok {
+			f.add("string_type", f.at("input"), "Input should be a valid string", rawInput)
+		}
+		req.Input = append(req.Input, inputMsg{Role: "user", Text: text})
+	}
+	if hasMsgs {
+		list, ok := rawMsgs.([]any)
+		if !ok {
+			f.add("list_type", f.at("messages"), "Input should be a valid list", rawMsgs)
+		}
+		for i, item := range list {
+			loc := append(f.at("messages"), i)
+			m, ok := item.(map[string]any)
+			if !ok {
+				f.add("model_attributes_type", loc, "Input should be a valid dictionary or object to extract fields from", item)
+				continue
+			}
+			mf := &fields{m: m, loc: loc}
+			if t, _ := m["type"].(string); t == "approval" || t == "tool_return" {
+				continue // approvals and client tool returns are accepted and ignored
+			}
+			role := mf.requiredStr("role")
+			if role != "" && !slices.Contains(messageRoles, role) {
+				mf.add("enum", mf.at("role"), "Input should be 'user', 'system' or 'assistant'", role)
+			}
+			content, present := m["content"]
+			if !present {
+				mf.add("missing", mf.at("content"), "Field required", m)
+			}
+			text, ok := contentText(content)
+			if present && !ok {
+				mf.add("string_type", mf.at("content"), "Input should be a valid string", content)
+			}
+			otid := mf.str("otid")
+			f.issues = append(f.issues, mf.issues...)
+			in := inputMsg{Role: role, Text: text}
+			if otid != nil {
+				in.Otid = *otid
+			}
+			req.Input = append(req.Input, in)
+		}
+	}
+	req.Streaming = f.boolean("streaming", false)
+	req.StreamTokens = f.boolean("stream_tokens", false)
+	req.IncludePings = f.boolean("include_pings", true)
+	req.Background = f.boolean("background", false)
+	req.Include, _ = f.strList("include_return_message_types")
+	if c.failed(f) {
+		return req, false
+	}
+	return req, true
+}
+
+// contentText flattens message content: a string, or a list of parts whose
+// text parts are joined by newlines.
+func contentText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case []any:
+		var parts []string
+		for _, p := range x {
+			if m, ok := p.(map[string]any); ok {
+				if t, ok := m["text"].(string); ok {
+					parts = append(parts, t)
+				}
+			}
+		}
+		return strings.Join(parts, "\n"), true
+	}
+	return "", false
+}
+
+// agentForRun checks the path id and that the agent exists (404 otherwise),
+// and tells whether the model supports token streaming.
+func (c *reqCtx) agentForRun() (tokenCapable bool, ok bool) {
+	if !c.checkAgentID(false) {
+		return false, false
+	}
+	id := c.params["agent_id"]
+	c.s.mu.Lock()
+	a := c.s.agents[id]
+	endpoint := ""
+	if a != nil {
+		endpoint, _ = a.LLMConfig["model_endpoint_type"].(string)
+	}
+	c.s.mu.Unlock()
+	if a == nil {
+		c.detail(http.StatusNotFound, agentNotFound(id))
+		return false, false
+	}
+	return slices.Contains([]string{"anthropic", "openai", "bedrock", "deepseek"}, endpoint), true
+}
+
+// sendMessageStream serves POST /v1/agents/{agent_id}/messages/stream.
+func (c *reqCtx) sendMessageStream() {
+	tokenCapable, ok := c.agentForRun()
+	if !ok {
+		return
+	}
+	req, ok := c.parseMessageRequest()
+	if !ok {
+		return
+	}
+	c.stream(req, tokenCapable)
+}
+
+// stream runs the agent and writes the SSE response.
+func (c *reqCtx) stream(req messageRequest, tokenCapable bool) {
+	runID := newID("run")
+	sw := c.newStream(runID, req.StreamTokens && tokenCapable, req.Include, req.IncludePings)
+	defer sw.close()
+	out := c.s.runAgent(c.r.Context(), c.params["agent_id"], runID, req.Input, sw)
+	if out.Err != nil {
+		sw.fail("internal_error", out.Err.Error())
+		return
+	}
+	sw.finish(out)
+}
+
+// collector is the runSink of a non-streaming request.
+type collector struct{ msgs []*historyMsg }
+
+func (col *collector) early([]*historyMsg) bool { return true }
+
+func (col *collector) step(msgs []*historyMsg) bool {
+	col.msgs = append(col.msgs, msgs...)
+	return true
+}
+
+// sendMessage serves POST /v1/agents/{agent_id}/messages: a LettaResponse,
+// or on NEW with "streaming": true an SSE stream for v1 SDK callers only.
+func (c *reqCtx) sendMessage() {
+	tokenCapable, ok := c.agentForRun()
+	if !ok {
+		return
+	}
+	req, ok := c.parseMessageRequest()
+	if !ok {
+		return
+	}
+	if c.s.isNew {
+		if len(req.Input) == 0 {
+			c.detail(http.StatusUnprocessableEntity, "Messages must not be empty")
+			return
+		}
+		if !req.Streaming {
+			var errs []string
+			if req.StreamTokens {
+				errs = append(errs, "stream_tokens can only be true when streaming=true")
+			}
+			if !req.IncludePings {
+				errs = append(errs, "include_pings can only be set to false when streaming=true")
+			}
+			if req.Background {
+				errs = append(errs, "background can only be true when streaming=true")
+			}
+			if len(errs) > 0 {
+				c.detail(http.StatusUnprocessableEntity, "Streaming options set without streaming enabled. "+strings.Join(errs, "; ")+". Either set streaming=true or use default values for streaming options.")
+				return
+			}
+		} else {
+			if !c.v1Client() {
+				c.detail(http.StatusUnprocessableEntity, "streaming=true is only supported for SDK v1.0+ clients.")
+				return
+			}
+			c.stream(req, tokenCapable)
+			return
+		}
+	}
+	runID := newID("run")
+	col := &collector{}
+	out := c.s.runAgent(c.r.Context(), c.params["agent_id"], runID, req.Input, col)
+	if out.Err != nil {
+		c.detail(http.StatusNotFound, agentNotFound(c.params["agent_id"]))
+		return
+	}
+	render := &msgRenderer{isNew: c.s.isNew, runID: runID}
+	msgs := []any{}
+	for _, m := range col.msgs {
+		if req.Include == nil || slices.Contains(req.Include, m.Type) {
+			msgs = append(msgs, render.full(m))
+		}
+	}
+	resp := obj{{"messages", msgs}, {"stop_reason", stopReasonJSON(out.StopReason)}, {"usage", render.usage(out)}}
+	if c.s.isNew {
+		resp = append(resp, kv{"logprobs", nil}, kv{"turns", nil})
+	}
+	writeJSON(c.w, http.StatusOK, resp)
+}
+
+// listMessages serves GET /v1/agents/{agent_id}/messages: the history, the
+// last `limit` messages (default 10) — oldest first on OLD, newest first on
+// NEW unless order=asc.
+func (c *reqCtx) listMessages() {
+	if !c.checkAgentID(false) {
+		return
+	}
+	limit, ok := c.queryInt("limit", 10)
+	if !ok {
+		return
+	}
+	id := c.params["agent_id"]
+	c.s.mu.Lock()
+	a := c.s.agents[id]
+	var msgs []*historyMsg
+	if a != nil {
+		msgs = append(msgs, a.Messages...)
+	}
+	c.s.mu.Unlock()
+	if a == nil {
+		c.detail(http.StatusNotFound, agentNotFound(id))
+		return
+	}
+	desc := c.s.isNew && c.r.URL.Query().Get("order") != "asc"
+	if limit > 0 && len(msgs) > limit {
+		if desc || !c.s.isNew {
+			msgs = msgs[len(msgs)-limit:]
+		} else {
+			msgs = msgs[:limit]
+		}
+	}
+	if desc {
+		slices.Reverse(msgs)
+	}
+	render := &msgRenderer{isNew: c.s.isNew}
+	out := make([]any, len(msgs))
+	for i, m := range msgs {
+		render.runID = m.RunID
+		render.seq = 0
+		out[i] = render.full(m)
+	}
+	writeJSON(c.w, http.StatusOK, out)
+}

@@ -1,0 +1,104 @@
+package fakeletta
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// The scripted model.
+//
+// The fake has no LLM. An agent reads the text of the user messages of a
+// request (text parts joined by newlines) and acts on lines of this form:
+//
+//	call <tool_name> <json-object>
+//
+// "call" must start the line (leading spaces are ignored), <tool_name> is the
+// next word and the rest of the line is the JSON arguments object (empty
+// means {}). Every such line is one tool call, executed in order, each as its
+// own agent step (reasoning, tool call, tool return). Then a final step
+// answers with one line per call:
+//
+//	<tool> returned: <tool return text>        (success)
+//	<tool> failed: <tool return text>          (error return)
+//	I don't have a tool named <tool>.          (not attached to the agent)
+//	I could not parse the arguments for <tool>: <reason>.
+//
+// A message without call lines is answered "You said: <text>". The agent's
+// model handle plays no part; the same input always gives the same answer
+// (ids and dates aside).
+
+// scriptCall is one parsed call line.
+type scriptCall struct {
+	Tool    string
+	RawArgs string
+	Args    map[string]any
+	ArgsErr error
+}
+
+// parseScript extracts the call lines of a user text.
+func parseScript(text string) []scriptCall {
+	var calls []scriptCall
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		rest, ok := strings.CutPrefix(line, "call")
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+			continue
+		}
+		fieldsOf := strings.Fields(rest)
+		if len(fieldsOf) == 0 {
+			continue
+		}
+		tool := fieldsOf[0]
+		raw := strings.TrimSpace(strings.TrimSpace(rest)[len(tool):])
+		call := scriptCall{Tool: tool, RawArgs: raw}
+		if raw == "" {
+			call.RawArgs = "{}"
+			call.Args = map[string]any{}
+		} else {
+			var v any
+			if err := json.Unmarshal([]byte(raw), &v); err != nil {
+				call.ArgsErr = err
+			} else if m, ok := v.(map[string]any); ok {
+				call.Args = m
+			} else {
+				call.ArgsErr = fmt.Errorf("arguments must be a JSON object")
+			}
+		}
+		calls = append(calls, call)
+	}
+	return calls
+}
+
+// answerLine is the final answer's line for one call.
+func answerLine(call scriptCall, res *toolCallResult) string {
+	switch {
+	case call.ArgsErr != nil:
+		return fmt.Sprintf("I could not parse the arguments for %s: %v.", call.Tool, call.ArgsErr)
+	case res == nil:
+		return fmt.Sprintf("I don't have a tool named %s.", call.Tool)
+	case res.Status == "success":
+		return fmt.Sprintf("%s returned: %s", call.Tool, res.Return)
+	default:
+		return fmt.Sprintf("%s failed: %s", call.Tool, res.Return)
+	}
+}
+
+// splitFragments cuts text into at most n pieces at word boundaries (token
+// streaming fragments); it never returns an empty slice.
+func splitFragments(text string, n int) []string {
+	words := strings.SplitAfter(text, " ")
+	if len(words) <= 1 || n <= 1 {
+		return []string{text}
+	}
+	if n > len(words) {
+		n = len(words)
+	}
+	per := (len(words) + n - 1) / n
+	var out []string
+	for i := 0; i < len(words); i += per {
+		end := min(i+per, len(words))
+		out = append(out, strings.Join(words[i:end], ""))
+	}
+	return out
+}
