@@ -1,0 +1,236 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	gocache "github.com/patrickmn/go-cache"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/odoo-mcp/odoo-mcp/odoorpc"
+)
+
+// Odoo is what the authenticator needs from the Odoo client.
+type Odoo interface {
+	DB() string
+	Protocol(ctx context.Context) (odoorpc.Protocol, error)
+	Authenticate(ctx context.Context, login, key string) (int64, error)
+	WhoAmI(ctx context.Context, key string) (int64, map[string]any, error)
+	Execute(ctx context.Context, cred odoorpc.Credentials, call odoorpc.Call) (json.RawMessage, error)
+}
+
+// Identity is an authenticated caller. Credentials are the Odoo user's and
+// are used for every Odoo call made on the caller's behalf.
+type Identity struct {
+	DB          string
+	UID         int64
+	Login       string
+	Name        string // the user's name in Odoo, when readable
+	Credentials odoorpc.Credentials
+	// Context is the user's Odoo context (lang, tz) sent with each call.
+	Context map[string]any
+	// Thread is set when the caller presented a thread token.
+	Thread *ThreadClaims
+	// Expires is when this identity must be checked again.
+	Expires time.Time
+}
+
+// ErrBearerNeedsLogin explains why a bare key cannot work on Odoo 16-18.
+var ErrBearerNeedsLogin = errors.New("a bare API key cannot identify its user on Odoo 16-18: send Authorization: Basic base64(login:api_key)")
+
+// Options tune the authenticator.
+type Options struct {
+	// TTL is how long a checked credential is trusted; a key revoked in
+	// Odoo stops working within it. FailureTTL is the (shorter) time a
+	// refused credential is refused without asking Odoo again.
+	TTL        time.Duration
+	FailureTTL time.Duration
+	// Tokens verifies thread tokens; nil refuses them.
+	Tokens *TokenVerifier
+}
+
+// Authenticator checks Authorization headers against Odoo, with a cache so
+// that a warm credential costs no Odoo request.
+type Authenticator struct {
+	odoo    Odoo
+	cache   *gocache.Cache
+	ttl     time.Duration
+	failTTL time.Duration
+	tokens  *TokenVerifier
+	flight  singleflight.Group
+}
+
+// cached is a cache entry: an identity or the reason it was refused.
+type cached struct {
+	id  *Identity
+	err error
+}
+
+// NewAuthenticator builds an authenticator over an Odoo client.
+func NewAuthenticator(odoo Odoo, opts Options) *Authenticator {
+	if opts.TTL <= 0 {
+		opts.TTL = time.Minute
+	}
+	if opts.FailureTTL <= 0 || opts.FailureTTL > opts.TTL {
+		opts.FailureTTL = min(5*time.Second, opts.TTL)
+	}
+	return &Authenticator{
+		odoo:    odoo,
+		cache:   gocache.New(opts.TTL, 2*opts.TTL),
+		ttl:     opts.TTL,
+		failTTL: opts.FailureTTL,
+		tokens:  opts.Tokens,
+	}
+}
+
+// Authenticate resolves an Authorization header to an identity. Errors are
+// ErrNoCredentials, ErrMalformed, ErrInvalid or ErrBearerNeedsLogin (all
+// meaning 401), or wrap odoorpc.ErrUnavailable (503).
+func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Identity, error) {
+	cred, err := ParseAuthorization(header)
+	if err != nil {
+		return nil, err
+	}
+	if cred.Scheme == SchemeBearer && LooksLikeToken(cred.Secret) {
+		if a.tokens == nil {
+			return nil, fmt.Errorf("%w: thread tokens are not enabled on this server", ErrInvalid)
+		}
+		return a.tokens.Verify(ctx, cred.Secret)
+	}
+	key := cacheKey(cred)
+	if v, ok := a.cache.Get(key); ok {
+		c := v.(cached)
+		return c.id, c.err
+	}
+	// Concurrent first requests with one credential make one Odoo check.
+	v, err, _ := a.flight.Do(key, func() (any, error) {
+		id, err := a.check(ctx, cred)
+		switch {
+		case err == nil:
+			id.Expires = time.Now().Add(a.ttl)
+			a.cache.Set(key, cached{id: id}, a.ttl)
+		case isRefusal(err):
+			a.cache.Set(key, cached{err: err}, a.failTTL)
+		}
+		// Unavailability is not cached: the next request asks again.
+		return id, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Identity), nil
+}
+
+// cacheKey is a hash of the whole credential, so a wrong key for a known
+// login can never hit another credential's entry, and no secret sits in
+// memory as a map key.
+func cacheKey(c Credential) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00%s\x00%s", c.Scheme, c.Login, c.Secret)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func isRefusal(err error) bool {
+	return errors.Is(err, ErrInvalid) || errors.Is(err, ErrBearerNeedsLogin)
+}
+
+// check asks Odoo who the credential belongs to.
+func (a *Authenticator) check(ctx context.Context, cred Credential) (*Identity, error) {
+	proto, err := a.odoo.Protocol(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id := &Identity{DB: a.odoo.DB(), Login: cred.Login}
+	switch {
+	case proto == odoorpc.ProtocolJSON2:
+		uid, userCtx, err := a.odoo.WhoAmI(ctx, cred.Secret)
+		if err != nil {
+			return nil, refusal(err)
+		}
+		id.UID, id.Credentials = uid, odoorpc.Credentials{UID: uid, Key: cred.Secret}
+		id.Context = pick(userCtx, "lang", "tz")
+	case cred.Scheme == SchemeBearer:
+		return nil, ErrBearerNeedsLogin
+	default:
+		uid, err := a.odoo.Authenticate(ctx, cred.Login, cred.Secret)
+		if err != nil {
+			return nil, refusal(err)
+		}
+		id.UID, id.Credentials = uid, odoorpc.Credentials{UID: uid, Key: cred.Secret}
+	}
+	if err := a.readUser(ctx, id, proto); err != nil {
+		return nil, err
+	}
+	if cred.Scheme == SchemeBasic && !strings.EqualFold(id.Login, cred.Login) {
+		// JSON-2 identifies the key's owner; a Basic login naming someone
+		// else is refused rather than silently ignored.
+		return nil, fmt.Errorf("%w: the API key does not belong to login %q", ErrInvalid, cred.Login)
+	}
+	return id, nil
+}
+
+// readUser reads the user's login, name, language and time zone: one
+// request on a cold credential, none afterwards.
+func (a *Authenticator) readUser(ctx context.Context, id *Identity, proto odoorpc.Protocol) error {
+	fields := []string{"login", "name"}
+	if proto != odoorpc.ProtocolJSON2 {
+		fields = append(fields, "lang", "tz")
+	}
+	raw, err := a.odoo.Execute(ctx, id.Credentials, odoorpc.Call{
+		Model: "res.users", Method: "read", IDs: []int64{id.UID}, Kwargs: map[string]any{"fields": fields},
+	})
+	if err != nil {
+		if errors.Is(err, odoorpc.ErrUnavailable) || errors.Is(err, odoorpc.ErrAccessDenied) || errors.Is(err, odoorpc.ErrDatabaseNotFound) {
+			return refusal(err)
+		}
+		// A user who may not read their own record still authenticated.
+		return nil
+	}
+	var rows []map[string]any
+	if json.Unmarshal(raw, &rows) != nil || len(rows) == 0 {
+		return nil
+	}
+	row := rows[0]
+	if s, ok := row["login"].(string); ok {
+		id.Login = s
+	}
+	if s, ok := row["name"].(string); ok {
+		id.Name = s
+	}
+	if proto != odoorpc.ProtocolJSON2 {
+		id.Context = pick(row, "lang", "tz")
+	}
+	return nil
+}
+
+// refusal maps Odoo's answer to a credential check onto auth errors:
+// Odoo saying no is ErrInvalid; Odoo not answering stays unavailable.
+func refusal(err error) error {
+	switch {
+	case errors.Is(err, odoorpc.ErrUnavailable):
+		return err
+	case errors.Is(err, odoorpc.ErrAccessDenied):
+		return fmt.Errorf("%w: Odoo refused the login or API key", ErrInvalid)
+	case errors.Is(err, odoorpc.ErrDatabaseNotFound):
+		return fmt.Errorf("%w: %v", odoorpc.ErrUnavailable, err)
+	case errors.Is(err, odoorpc.ErrMissing):
+		return fmt.Errorf("%w: the user no longer exists", ErrInvalid)
+	}
+	return fmt.Errorf("checking credentials with Odoo: %w", err)
+}
+
+func pick(m map[string]any, keys ...string) map[string]any {
+	out := make(map[string]any, len(keys))
+	for _, k := range keys {
+		if v, ok := m[k]; ok && v != false && v != nil {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,70 @@
+// Package auth checks the credentials callers present to odoo-mcp: Odoo
+// API keys (Basic login:key on every Odoo, Bearer key on Odoo 19+), checked
+// against Odoo and cached briefly, and thread tokens signed by odoo-mcp.
+package auth
+
+import (
+	"encoding/base64"
+	"errors"
+	"strings"
+)
+
+// Scheme is how a credential was presented.
+type Scheme int
+
+const (
+	SchemeBasic  Scheme = iota + 1 // Basic base64(login:key)
+	SchemeBearer                   // Bearer <api key or thread token>
+)
+
+// Credential is a parsed Authorization header. It holds a secret: never log it.
+type Credential struct {
+	Scheme Scheme
+	Login  string // Basic only
+	Secret string // API key, password or token
+}
+
+// Errors of credential parsing and checking. They never contain the secret.
+var (
+	ErrNoCredentials = errors.New("missing Authorization header: send Basic login:api_key or Bearer api_key")
+	ErrMalformed     = errors.New("malformed Authorization header")
+	ErrInvalid       = errors.New("invalid credentials")
+)
+
+// maxCredentialLen bounds what is hashed or decoded: a header larger than
+// any real credential is refused before any work.
+const maxCredentialLen = 4096
+
+// ParseAuthorization reads an Authorization header value.
+func ParseAuthorization(header string) (Credential, error) {
+	header = strings.TrimSpace(header)
+	if header == "" {
+		return Credential{}, ErrNoCredentials
+	}
+	if len(header) > maxCredentialLen {
+		return Credential{}, ErrMalformed
+	}
+	scheme, value, ok := strings.Cut(header, " ")
+	value = strings.TrimSpace(value)
+	if !ok || value == "" {
+		return Credential{}, ErrMalformed
+	}
+	switch strings.ToLower(scheme) {
+	case "bearer":
+		if strings.ContainsAny(value, " \t") {
+			return Credential{}, ErrMalformed
+		}
+		return Credential{Scheme: SchemeBearer, Secret: value}, nil
+	case "basic":
+		raw, err := base64.StdEncoding.DecodeString(value)
+		if err != nil {
+			return Credential{}, ErrMalformed
+		}
+		login, secret, ok := strings.Cut(string(raw), ":")
+		if !ok || login == "" || secret == "" {
+			return Credential{}, ErrMalformed
+		}
+		return Credential{Scheme: SchemeBasic, Login: login, Secret: secret}, nil
+	}
+	return Credential{}, ErrMalformed
+}
