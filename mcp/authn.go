@@ -1,0 +1,104 @@
+package mcp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/odoorpc"
+)
+
+// authenticate checks every request's credential before the SDK sees it.
+// Wrong credentials get 401 with WWW-Authenticate; Odoo unreachable gets
+// 503, never 401, so a client does not throw away a good key.
+func (ep *Endpoint) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := ep.cfg.Auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
+		if err != nil {
+			if ep.cfg.PublicToolList && !errors.Is(err, odoorpc.ErrUnavailable) && ep.onlyListing(w, r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			writeAuthError(w, err)
+			return
+		}
+		if id.Thread != nil {
+			if agent := r.Header.Get("X-Agent-Id"); agent != "" && agent != id.Thread.AgentID {
+				writeJSONError(w, http.StatusForbidden, "forbidden", "X-Agent-Id does not match the agent this token was issued to")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// listingMethods are what an unauthenticated caller may do when the public
+// tool list is on: enough to initialize and list, nothing that runs a tool.
+var listingMethods = map[string]bool{
+	"initialize": true, "notifications/initialized": true, "tools/list": true, "ping": true,
+}
+
+// onlyListing reads the (bounded) body and reports whether every JSON-RPC
+// message in it is a listing method; the body is restored for the SDK.
+// GET and DELETE carry no tool calls and pass too.
+func (ep *Endpoint) onlyListing(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return r.Method == http.MethodDelete
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ep.cfg.MaxBodyBytes))
+	r.Body.Close()
+	if err != nil {
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var msgs []struct {
+		Method string `json:"method"`
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		if json.Unmarshal(trimmed, &msgs) != nil {
+			return false
+		}
+	} else {
+		var one struct {
+			Method string `json:"method"`
+		}
+		if json.Unmarshal(trimmed, &one) != nil {
+			return false
+		}
+		msgs = append(msgs, one)
+	}
+	for _, m := range msgs {
+		if !listingMethods[m.Method] {
+			return false
+		}
+	}
+	return len(msgs) > 0
+}
+
+// writeAuthError answers a failed authentication.
+func writeAuthError(w http.ResponseWriter, err error) {
+	if errors.Is(err, odoorpc.ErrUnavailable) {
+		w.Header().Set("Retry-After", "5")
+		writeJSONError(w, http.StatusServiceUnavailable, "odoo_unavailable", "Odoo is not reachable, credentials could not be checked; try again later")
+		return
+	}
+	if !errors.Is(err, auth.ErrNoCredentials) && !errors.Is(err, auth.ErrMalformed) &&
+		!errors.Is(err, auth.ErrInvalid) && !errors.Is(err, auth.ErrBearerNeedsLogin) {
+		writeJSONError(w, http.StatusBadGateway, "odoo_error", "Odoo answered unexpectedly while checking credentials")
+		return
+	}
+	w.Header().Add("WWW-Authenticate", `Basic realm="odoo-mcp", charset="UTF-8"`)
+	w.Header().Add("WWW-Authenticate", `Bearer realm="odoo-mcp"`)
+	writeJSONError(w, http.StatusUnauthorized, "unauthorized", err.Error())
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": code, "message": strings.TrimSpace(msg)})
+}

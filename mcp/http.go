@@ -1,0 +1,76 @@
+package mcp
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// HTTPConfig configures the HTTP server around the MCP endpoint.
+type HTTPConfig struct {
+	// Ready reports whether Odoo answers; /readyz fails while it does not.
+	Ready  func(ctx context.Context) error
+	Logger *slog.Logger
+}
+
+// NewEcho builds the HTTP application: /mcp, /healthz, /readyz, request ids
+// and panic recovery. Other packages mount their routes on the result.
+func NewEcho(ep *Endpoint, cfg HTTPConfig) *echo.Echo {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+		TargetHeader: echo.HeaderXRequestID,
+	}))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			log.Error("panic in request", "path", c.Path(), "error", err.Error())
+			return err
+		},
+	}))
+	e.Use(requestLog(log))
+	e.GET("/healthz", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	e.GET("/readyz", func(c echo.Context) error {
+		if cfg.Ready != nil {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), 5*time.Second)
+			defer cancel()
+			if err := cfg.Ready(ctx); err != nil {
+				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+			}
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	})
+	h := echo.WrapHandler(ep)
+	e.Any("/mcp", h)
+	e.Any("/mcp/", h)
+	return e
+}
+
+// requestLog writes one line per request: method, path, status, duration and
+// request id. Headers are never logged: they carry credentials.
+func requestLog(log *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogMethod: true, LogURIPath: true, LogStatus: true, LogLatency: true, LogRequestID: true, LogError: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelDebug
+			if v.Status >= 500 {
+				level = slog.LevelWarn
+			}
+			log.LogAttrs(c.Request().Context(), level, "http request",
+				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
+				slog.Duration("duration", v.Latency), slog.String("request_id", v.RequestID))
+			return nil
+		},
+	})
+}

@@ -1,0 +1,202 @@
+// Package mcp serves the Odoo tools over the Model Context Protocol
+// (Streamable HTTP at /mcp): the go-sdk server, its HTTP handler, and the
+// authentication in front of it.
+package mcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/tools"
+)
+
+// Authenticator resolves an Authorization header to an Odoo identity.
+type Authenticator interface {
+	Authenticate(ctx context.Context, header string) (*auth.Identity, error)
+}
+
+// Config wires the MCP endpoint.
+type Config struct {
+	Odoo   tools.Odoo
+	Auth   Authenticator
+	Policy tools.Policy
+	// Context is merged into every Odoo call's context (e.g.
+	// allowed_company_ids); the user's own lang and tz come first.
+	Context map[string]any
+	// PublicToolList lets initialize and tools/list through without a valid
+	// credential, for Letta servers that list tools with a placeholder key.
+	PublicToolList bool
+	// Stateful keeps MCP sessions in memory (Mcp-Session-Id). The default,
+	// stateless, lets any replica serve any request.
+	Stateful bool
+	// JSONResponse answers POSTs with application/json instead of SSE.
+	JSONResponse bool
+	MaxBodyBytes int64
+	Version      string
+	Logger       *slog.Logger
+}
+
+// Endpoint is the /mcp handler with its SDK server.
+type Endpoint struct {
+	cfg     Config
+	server  *gomcp.Server
+	handler http.Handler
+	log     *slog.Logger
+}
+
+// Instructions tell an MCP client how to use the tools well.
+const instructions = `Tools for one Odoo database, running as the Odoo user whose credential you sent: Odoo's access rights apply. Start with odoo_model_inspector to learn a model's fields, then odoo_record_retriever with a domain and the fields you need. Writing tools change real data: confirm with the user first. Results are JSON.`
+
+// New builds the MCP endpoint.
+func New(cfg Config) *Endpoint {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	ep := &Endpoint{cfg: cfg, log: cfg.Logger}
+	ep.server = gomcp.NewServer(&gomcp.Implementation{Name: "odoo-mcp", Title: "Odoo", Version: cfg.Version},
+		&gomcp.ServerOptions{Instructions: instructions, Logger: cfg.Logger})
+	tools.Register(ep.server, tools.Deps{
+		Odoo:   cfg.Odoo,
+		Policy: cfg.Policy,
+		Caller: ep.caller,
+		Logger: cfg.Logger,
+	})
+	ep.server.AddReceivingMiddleware(ep.filterToolList, ep.audit)
+	sdk := gomcp.NewStreamableHTTPHandler(func(*http.Request) *gomcp.Server { return ep.server },
+		&gomcp.StreamableHTTPOptions{
+			Stateless:           !cfg.Stateful,
+			JSONResponse:        cfg.JSONResponse,
+			MaxRequestBodyBytes: cfg.MaxBodyBytes,
+			Logger:              cfg.Logger,
+		})
+	ep.handler = ep.authenticate(sdk)
+	return ep
+}
+
+// ServeHTTP serves /mcp.
+func (ep *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) { ep.handler.ServeHTTP(w, r) }
+
+// Server is the underlying SDK server (for in-process transports).
+func (ep *Endpoint) Server() *gomcp.Server { return ep.server }
+
+// caller resolves the Odoo user of a tool call. The HTTP middleware has
+// already checked the credential, so this is a cache hit; resolving from
+// the request's own headers keeps it right in stateful sessions too.
+func (ep *Endpoint) caller(ctx context.Context, req *gomcp.CallToolRequest) (tools.Caller, error) {
+	id, err := ep.identity(ctx, req.Extra)
+	if err != nil {
+		return tools.Caller{}, err
+	}
+	if id.Thread != nil && !slices.Contains(id.Thread.Tools, req.Params.Name) {
+		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s is not enabled for this thread", req.Params.Name)}
+	}
+	c := tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: ep.odooContext(id)}
+	return c, nil
+}
+
+func (ep *Endpoint) identity(ctx context.Context, extra *gomcp.RequestExtra) (*auth.Identity, error) {
+	if extra == nil || extra.Header == nil {
+		return nil, errors.New("authentication required")
+	}
+	id, err := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization"))
+	if err != nil {
+		return nil, fmt.Errorf("authentication failed: %w", err)
+	}
+	if id.Thread != nil && id.Thread.Listing {
+		return nil, errors.New("this token can list tools but not call them")
+	}
+	return id, nil
+}
+
+// odooContext is the user's context with the configured context on top.
+func (ep *Endpoint) odooContext(id *auth.Identity) map[string]any {
+	if len(ep.cfg.Context) == 0 {
+		return id.Context
+	}
+	out := make(map[string]any, len(id.Context)+len(ep.cfg.Context))
+	for k, v := range id.Context {
+		out[k] = v
+	}
+	for k, v := range ep.cfg.Context {
+		out[k] = v
+	}
+	return out
+}
+
+// filterToolList narrows tools/list to a thread's tools when the caller
+// presented a thread token.
+func (ep *Endpoint) filterToolList(next gomcp.MethodHandler) gomcp.MethodHandler {
+	return func(ctx context.Context, method string, req gomcp.Request) (gomcp.Result, error) {
+		res, err := next(ctx, method, req)
+		if method != "tools/list" || err != nil {
+			return res, err
+		}
+		list, ok := res.(*gomcp.ListToolsResult)
+		extra := req.GetExtra()
+		if !ok || extra == nil || extra.Header == nil {
+			return res, err
+		}
+		id, aerr := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization"))
+		if aerr != nil || id.Thread == nil || id.Thread.Listing {
+			return res, err
+		}
+		kept := list.Tools[:0:0]
+		for _, t := range list.Tools {
+			if slices.Contains(id.Thread.Tools, t.Name) {
+				kept = append(kept, t)
+			}
+		}
+		filtered := *list
+		filtered.Tools = kept
+		return &filtered, nil
+	}
+}
+
+// audit writes one log line per tool call: who, which tool, the outcome and
+// the duration; never arguments or values.
+func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
+	return func(ctx context.Context, method string, req gomcp.Request) (gomcp.Result, error) {
+		if method != "tools/call" {
+			return next(ctx, method, req)
+		}
+		start := time.Now()
+		res, err := next(ctx, method, req)
+		params, _ := req.GetParams().(*gomcp.CallToolParamsRaw)
+		attrs := []any{"tool", toolName(params), "duration", time.Since(start)}
+		if extra := req.GetExtra(); extra != nil && extra.Header != nil {
+			if id, aerr := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization")); aerr == nil {
+				attrs = append(attrs, "db", id.DB, "uid", id.UID)
+				if id.Thread != nil {
+					attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)
+				}
+			}
+		}
+		switch r, _ := res.(*gomcp.CallToolResult); {
+		case err != nil:
+			ep.log.WarnContext(ctx, "tool call failed", append(attrs, "outcome", "protocol_error", "error", err.Error())...)
+		case r != nil && r.IsError:
+			ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", "error")...)
+		default:
+			ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", "ok")...)
+		}
+		return res, err
+	}
+}
+
+func toolName(p *gomcp.CallToolParamsRaw) string {
+	if p == nil {
+		return ""
+	}
+	return p.Name
+}
