@@ -1,0 +1,223 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/odoorpc"
+	"github.com/odoo-mcp/odoo-mcp/tools"
+)
+
+// serveConfig is everything `odoo-mcp serve` reads from flags and environment.
+type serveConfig struct {
+	Listen       string
+	OdooURL      string
+	OdooDB       string
+	OdooProtocol string
+	OdooTimeout  time.Duration
+	OdooContext  string
+
+	ReadOnly     bool
+	AllowModels  string
+	DenyModels   string
+	DenyMethods  string
+	DefaultLimit int
+	MaxLimit     int
+
+	AuthTTL        time.Duration
+	AuthFailureTTL time.Duration
+	PublicToolList bool
+
+	Stateful     bool
+	JSONResponse bool
+	MaxBodyBytes int64
+
+	LogLevel  string
+	LogFormat string
+
+	Demo        bool
+	DemoVersion string
+}
+
+// envFlags registers flags whose defaults come from environment variables,
+// so that a flag beats its variable and both beat the built-in default.
+type envFlags struct {
+	fs   *flag.FlagSet
+	errs []error
+	vars [][2]string // flag name, env var: for the usage text
+}
+
+func (f *envFlags) lookup(env string) (string, bool) {
+	v, ok := os.LookupEnv(env)
+	return v, ok && v != ""
+}
+
+func (f *envFlags) String(p *string, name, env, def, usage string) {
+	if v, ok := f.lookup(env); ok {
+		def = v
+	}
+	f.vars = append(f.vars, [2]string{name, env})
+	f.fs.StringVar(p, name, def, usage+" (env "+env+")")
+}
+
+func (f *envFlags) Bool(p *bool, name, env string, def bool, usage string) {
+	if v, ok := f.lookup(env); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q is not a boolean (use true or false)", env, v))
+		}
+		def = b
+	}
+	f.fs.BoolVar(p, name, def, usage+" (env "+env+")")
+}
+
+func (f *envFlags) Int(p *int, name, env string, def int, usage string) {
+	if v, ok := f.lookup(env); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q is not a whole number", env, v))
+		}
+		def = n
+	}
+	f.fs.IntVar(p, name, def, usage+" (env "+env+")")
+}
+
+func (f *envFlags) Int64(p *int64, name, env string, def int64, usage string) {
+	if v, ok := f.lookup(env); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q is not a whole number", env, v))
+		}
+		def = n
+	}
+	f.fs.Int64Var(p, name, def, usage+" (env "+env+")")
+}
+
+func (f *envFlags) Duration(p *time.Duration, name, env string, def time.Duration, usage string) {
+	if v, ok := f.lookup(env); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q is not a duration (e.g. 30s, 2m)", env, v))
+		}
+		def = d
+	}
+	f.fs.DurationVar(p, name, def, usage+" (env "+env+")")
+}
+
+func parseServeFlags(args []string) (*serveConfig, error) {
+	c := &serveConfig{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	f := &envFlags{fs: fs}
+	f.String(&c.Listen, "listen", "ODOO_MCP_LISTEN", "127.0.0.1:8808", "address to listen on")
+	f.String(&c.OdooURL, "odoo-url", "ODOO_URL", "", "Odoo base URL, e.g. http://localhost:8069")
+	f.String(&c.OdooDB, "odoo-db", "ODOO_DB", "", "Odoo database name")
+	f.String(&c.OdooProtocol, "odoo-protocol", "ODOO_PROTOCOL", "auto", "Odoo API: auto, jsonrpc (16-18) or json2 (19+)")
+	f.Duration(&c.OdooTimeout, "odoo-timeout", "ODOO_TIMEOUT", 30*time.Second, "timeout of each Odoo request")
+	f.String(&c.OdooContext, "odoo-context", "ODOO_CONTEXT", "", `JSON object merged into every Odoo call's context, e.g. {"allowed_company_ids":[1]}`)
+	f.Bool(&c.ReadOnly, "read-only", "ODOO_MCP_READ_ONLY", false, "serve only the retriever and inspector")
+	f.String(&c.AllowModels, "allow-models", "ODOO_MCP_ALLOW_MODELS", "", "comma-separated model patterns tools may use (empty: all)")
+	f.String(&c.DenyModels, "deny-models", "ODOO_MCP_DENY_MODELS", "", "comma-separated model patterns tools may never use")
+	f.String(&c.DenyMethods, "deny-methods", "ODOO_MCP_DENY_METHODS", "", "comma-separated model.method patterns the executor refuses")
+	f.Int(&c.DefaultLimit, "default-limit", "ODOO_MCP_DEFAULT_LIMIT", 100, "records the retriever returns when no limit is given")
+	f.Int(&c.MaxLimit, "max-limit", "ODOO_MCP_MAX_LIMIT", 1000, "most records one retriever call may return")
+	f.Duration(&c.AuthTTL, "auth-cache-ttl", "ODOO_MCP_AUTH_CACHE_TTL", time.Minute, "how long a checked credential is trusted")
+	f.Duration(&c.AuthFailureTTL, "auth-failure-ttl", "ODOO_MCP_AUTH_FAILURE_TTL", 5*time.Second, "how long a refused credential is refused without asking Odoo")
+	f.Bool(&c.PublicToolList, "public-tool-list", "ODOO_MCP_PUBLIC_TOOL_LIST", false, "let initialize and tools/list through without a credential (for odoo-llm's llm_letta)")
+	f.Bool(&c.Stateful, "stateful", "ODOO_MCP_STATEFUL", false, "keep MCP sessions in memory (default: stateless)")
+	f.Bool(&c.JSONResponse, "json-response", "ODOO_MCP_JSON_RESPONSE", false, "answer MCP POSTs with application/json instead of SSE")
+	f.Int64(&c.MaxBodyBytes, "max-body-bytes", "ODOO_MCP_MAX_BODY_BYTES", 1<<20, "largest accepted request body")
+	f.String(&c.LogLevel, "log-level", "ODOO_MCP_LOG_LEVEL", "info", "debug, info, warn or error")
+	f.String(&c.LogFormat, "log-format", "ODOO_MCP_LOG_FORMAT", "auto", "auto (text on a terminal, JSON otherwise), text or json")
+	f.Bool(&c.Demo, "demo", "ODOO_MCP_DEMO", false, "run an in-memory demo Odoo in this process and serve it")
+	f.String(&c.DemoVersion, "demo-version", "ODOO_MCP_DEMO_VERSION", "18.0", "Odoo version the demo plays: 18.0 or 19.0")
+	if len(f.errs) > 0 {
+		return nil, errors.Join(f.errs...)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return c, c.validate()
+}
+
+func (c *serveConfig) validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("--listen %q must be host:port", c.Listen))
+	}
+	if !c.Demo {
+		if c.OdooURL == "" {
+			errs = append(errs, errors.New("--odoo-url (ODOO_URL) is required, or use --demo"))
+		}
+		if c.OdooDB == "" {
+			errs = append(errs, errors.New("--odoo-db (ODOO_DB) is required, or use --demo"))
+		}
+	} else if c.DemoVersion != "18.0" && c.DemoVersion != "19.0" {
+		errs = append(errs, fmt.Errorf("--demo-version %q: use 18.0 or 19.0", c.DemoVersion))
+	}
+	if _, err := odoorpc.ParseProtocol(c.OdooProtocol); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := c.odooContext(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.policy().Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.DefaultLimit <= 0 || c.MaxLimit <= 0 {
+		errs = append(errs, errors.New("--default-limit and --max-limit must be positive"))
+	}
+	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 {
+		errs = append(errs, errors.New("timeouts and cache TTLs must be positive"))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	switch c.LogFormat {
+	case "auto", "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("--log-format %q: use auto, text or json", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *serveConfig) policy() tools.Policy {
+	return tools.Policy{
+		ReadOnly:     c.ReadOnly,
+		AllowModels:  splitList(c.AllowModels),
+		DenyModels:   splitList(c.DenyModels),
+		DenyMethods:  splitList(c.DenyMethods),
+		DefaultLimit: c.DefaultLimit,
+		MaxLimit:     c.MaxLimit,
+	}
+}
+
+func (c *serveConfig) odooContext() (map[string]any, error) {
+	if strings.TrimSpace(c.OdooContext) == "" {
+		return nil, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(c.OdooContext), &m); err != nil {
+		return nil, fmt.Errorf("--odoo-context (ODOO_CONTEXT) must be a JSON object: %v", err)
+	}
+	return m, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/mcp"
+	"github.com/odoo-mcp/odoo-mcp/odoorpc"
+)
+
+// serve wires the configuration into the server and runs it until ctx ends.
+func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) error {
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+
+	var demo *demoOdoo
+	if cfg.Demo {
+		d, err := startDemoOdoo(cfg.DemoVersion)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		demo = d
+		cfg.OdooURL, cfg.OdooDB = d.URL, d.DB
+	}
+
+	odooCtx, _ := cfg.odooContext()
+	odoo, err := odoorpc.New(odoorpc.Config{
+		URL: cfg.OdooURL, DB: cfg.OdooDB, Protocol: odoorpc.Protocol(cfg.OdooProtocol),
+		Timeout: cfg.OdooTimeout, UserAgent: "odoo-mcp/" + version,
+	})
+	if err != nil {
+		return err
+	}
+	authn := auth.NewAuthenticator(odoo, auth.Options{TTL: cfg.AuthTTL, FailureTTL: cfg.AuthFailureTTL})
+	endpoint := mcp.New(mcp.Config{
+		Odoo: odoo, Auth: authn, Policy: cfg.policy(), Context: odooCtx,
+		PublicToolList: cfg.PublicToolList, Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
+		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log,
+	})
+	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{
+		Logger: log,
+		Ready: func(ctx context.Context) error {
+			_, err := odoo.Version(ctx)
+			return err
+		},
+	})
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           app,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	base := "http://" + ln.Addr().String()
+	log.Info("odoo-mcp serving", "mcp", base+"/mcp", "odoo", cfg.OdooURL, "db", cfg.OdooDB,
+		"protocol", cfg.OdooProtocol, "read_only", cfg.ReadOnly, "version", version)
+	if demo != nil {
+		printDemo(stdout, base, demo)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// demoOdoo is the in-memory Odoo of --demo, served on a loopback port so
+// that odoo-mcp talks to it over real HTTP, exactly as to a real Odoo.
+type demoOdoo struct {
+	URL, DB, Version string
+	srv              *http.Server
+}
+
+func startDemoOdoo(version string) (*demoOdoo, error) {
+	fake := fakeodoo.New(fakeodoo.Options{Version: version, DB: "demo"})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start the demo Odoo: %w", err)
+	}
+	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return &demoOdoo{URL: "http://" + ln.Addr().String(), DB: fake.DB(), Version: version, srv: srv}, nil
+}
+
+func (d *demoOdoo) Close() { d.srv.Close() }
+
+func printDemo(w io.Writer, base string, d *demoOdoo) {
+	basic := func(login, key string) string {
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(login+":"+key))
+	}
+	fmt.Fprintf(w, `
+odoo-mcp is serving a demo Odoo %s (in memory, database %q).
+
+  MCP endpoint:  %s/mcp
+  admin:         Authorization: %s
+  demo user:     Authorization: %s
+`, d.Version, d.DB, base, basic(fakeodoo.AdminLogin, fakeodoo.AdminKey), basic(fakeodoo.DemoLogin, fakeodoo.DemoKey))
+	if d.Version >= "19" {
+		fmt.Fprintf(w, "  admin (19+):   Authorization: Bearer %s\n", fakeodoo.AdminKey)
+	}
+	fmt.Fprintf(w, `
+Try it with MCP Inspector (Node 22):
+  npx @modelcontextprotocol/inspector@2.12.0 --cli %s/mcp --transport http \
+    --header "Authorization: %s" \
+    --method tools/call --tool-name odoo_record_retriever \
+    --tool-args-json '{"model":"res.partner","domain":[["is_company","=",true]],"limit":3}'
+
+Press Ctrl-C to stop.
+`, base, basic(fakeodoo.AdminLogin, fakeodoo.AdminKey))
+}
