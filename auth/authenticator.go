@@ -52,7 +52,7 @@ type Options struct {
 	TTL        time.Duration
 	FailureTTL time.Duration
 	// Tokens verifies thread tokens; nil refuses them.
-	Tokens *TokenVerifier
+	Tokens *Tokens
 }
 
 // Authenticator checks Authorization headers against Odoo, with a cache so
@@ -62,7 +62,7 @@ type Authenticator struct {
 	cache   *gocache.Cache
 	ttl     time.Duration
 	failTTL time.Duration
-	tokens  *TokenVerifier
+	tokens  *Tokens
 	flight  singleflight.Group
 }
 
@@ -97,16 +97,13 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Ident
 	if err != nil {
 		return nil, err
 	}
-	if cred.Scheme == SchemeBearer && LooksLikeToken(cred.Secret) {
-		if a.tokens == nil {
-			return nil, fmt.Errorf("%w: thread tokens are not enabled on this server", ErrInvalid)
-		}
-		return a.tokens.Verify(ctx, cred.Secret)
-	}
 	key := cacheKey(cred)
 	if v, ok := a.cache.Get(key); ok {
 		c := v.(cached)
 		return c.id, c.err
+	}
+	if cred.Scheme == SchemeBearer && LooksLikeToken(cred.Secret) {
+		return a.verifyToken(ctx, key, cred.Secret)
 	}
 	// Concurrent first requests with one credential make one Odoo check.
 	v, err, _ := a.flight.Do(key, func() (any, error) {
@@ -125,6 +122,25 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Ident
 		return nil, err
 	}
 	return v.(*Identity), nil
+}
+
+// tokenCacheTTL bounds how long a verified thread token is trusted without
+// looking again; with the orchestrator's own 5 s cache of the current token
+// id, a deleted thread's token stops working within 10 s on every replica.
+const tokenCacheTTL = 5 * time.Second
+
+func (a *Authenticator) verifyToken(ctx context.Context, key, token string) (*Identity, error) {
+	if a.tokens == nil {
+		return nil, fmt.Errorf("%w: thread tokens are not enabled on this server", ErrInvalid)
+	}
+	id, err := a.tokens.Verify(ctx, token)
+	switch {
+	case err == nil:
+		a.cache.Set(key, cached{id: id}, min(tokenCacheTTL, a.ttl))
+	case errors.Is(err, ErrInvalid) && !errors.Is(err, ErrRevoked):
+		a.cache.Set(key, cached{err: err}, a.failTTL)
+	}
+	return id, err
 }
 
 // cacheKey is a hash of the whole credential, so a wrong key for a known
