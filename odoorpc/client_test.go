@@ -129,6 +129,7 @@ func TestJSON2RequestAndErrors(t *testing.T) {
 	status, body := 200, `[1,2]`
 	c := newTestClient(t, ProtocolJSON2, func(w http.ResponseWriter, r *http.Request) {
 		gotPath, gotAuth, gotDB = r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("X-Odoo-Database")
+		gotBody = nil
 		json.NewDecoder(r.Body).Decode(&gotBody)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(status)
@@ -145,8 +146,18 @@ func TestJSON2RequestAndErrors(t *testing.T) {
 	if b, _ := json.Marshal(gotBody); string(b) != `{"context":{"lang":"en_US"},"fields":["name"],"ids":[1]}` {
 		t.Fatalf("body %s", b)
 	}
-	if _, err := c.Execute(ctx, Credentials{Key: "k"}, Call{Model: "res.partner", Method: "search", Args: []any{[]any{}}}); !errors.Is(err, ErrNamedArgumentsOnly) {
-		t.Fatalf("positional args: %v", err)
+	if _, err := c.Execute(ctx, Credentials{Key: "k"}, Call{Model: "res.partner", Method: "action_confirm", Args: []any{[]any{}}}); !errors.Is(err, ErrNamedArgumentsOnly) {
+		t.Fatalf("positional args of a custom method: %v", err)
+	}
+	// Standard ORM methods get their positional arguments named.
+	if _, err := c.Execute(ctx, Credentials{Key: "k"}, Call{Model: "res.partner", Method: "create", Args: []any{[]any{map[string]any{"name": "x"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(gotBody); string(b) != `{"vals_list":[{"name":"x"}]}` {
+		t.Fatalf("create body %s", b)
+	}
+	if _, err := c.Execute(ctx, Credentials{Key: "k"}, Call{Model: "res.partner", Method: "search", Args: []any{[]any{}}, Kwargs: map[string]any{"domain": []any{}}}); !errors.Is(err, ErrInvalidArguments) {
+		t.Fatalf("domain twice: %v", err)
 	}
 
 	cases := []struct {

@@ -16,12 +16,12 @@ type json2Error struct {
 // json2 runs a Call through POST /json/2/<model>/<method>. Parameters are
 // bound by name: ids and context are reserved keys beside the kwargs.
 func (c *Client) json2(ctx context.Context, key string, call Call) (json.RawMessage, error) {
-	if len(call.Args) > 0 {
-		return nil, ErrNamedArgumentsOnly
-	}
-	body := make(map[string]any, len(call.Kwargs)+2)
+	body := make(map[string]any, len(call.Kwargs)+len(call.Args)+2)
 	for k, v := range call.Kwargs {
 		body[k] = v
+	}
+	if err := nameArguments(call, body); err != nil {
+		return nil, err
 	}
 	if call.IDs != nil {
 		body["ids"] = call.IDs
@@ -63,4 +63,42 @@ func decodeJSON2(status int, header http.Header, data []byte) (json.RawMessage, 
 		return nil, fmt.Errorf("%w: JSON-2 answered HTTP %d: %s", ErrProtocol, status, snippet(data))
 	}
 	return nil, classify(e.Name, e.Message, status)
+}
+
+// ormParameters are the parameter names of the standard ORM methods, in
+// signature order (Odoo 19), so that positional arguments written for
+// execute_kw also work over JSON-2, which binds by name only.
+var ormParameters = map[string][]string{
+	"create":       {"vals_list"},
+	"write":        {"vals"},
+	"read":         {"fields", "load"},
+	"search":       {"domain", "offset", "limit", "order"},
+	"search_read":  {"domain", "fields", "offset", "limit", "order"},
+	"search_count": {"domain", "limit"},
+	"fields_get":   {"allfields", "attributes"},
+	"name_search":  {"name", "domain", "operator", "limit"},
+	"default_get":  {"fields_list"},
+	"copy":         {"default"},
+	"read_group":   {"domain", "fields", "groupby", "offset", "limit", "orderby", "lazy"},
+}
+
+// nameArguments moves positional arguments into body under their names.
+func nameArguments(call Call, body map[string]any) error {
+	if len(call.Args) == 0 {
+		return nil
+	}
+	names, ok := ormParameters[call.Method]
+	if !ok {
+		return ErrNamedArgumentsOnly
+	}
+	if len(call.Args) > len(names) {
+		return fmt.Errorf("%w: %s takes at most %d positional arguments (%v)", ErrInvalidArguments, call.Method, len(names), names)
+	}
+	for i, v := range call.Args {
+		if _, dup := body[names[i]]; dup {
+			return fmt.Errorf("%w: %s got %q both by position and by name", ErrInvalidArguments, call.Method, names[i])
+		}
+		body[names[i]] = v
+	}
+	return nil
 }
