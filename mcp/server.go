@@ -50,6 +50,7 @@ type Endpoint struct {
 	server  *gomcp.Server
 	handler http.Handler
 	log     *slog.Logger
+	listed  map[string]bool // tools/list under the policy
 }
 
 // Instructions tell an MCP client how to use the tools well.
@@ -63,9 +64,11 @@ func New(cfg Config) *Endpoint {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	ep := &Endpoint{cfg: cfg, log: cfg.Logger}
+	ep := &Endpoint{cfg: cfg, log: cfg.Logger, listed: tools.Listed(cfg.Policy)}
+	// The SDK logs every session at info; keep only its warnings.
+	sdkLog := slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn})
 	ep.server = gomcp.NewServer(&gomcp.Implementation{Name: "odoo-mcp", Title: "Odoo", Version: cfg.Version},
-		&gomcp.ServerOptions{Instructions: instructions, Logger: cfg.Logger})
+		&gomcp.ServerOptions{Instructions: instructions, Logger: sdkLog})
 	tools.Register(ep.server, tools.Deps{
 		Odoo:   cfg.Odoo,
 		Policy: cfg.Policy,
@@ -78,7 +81,7 @@ func New(cfg Config) *Endpoint {
 			Stateless:           !cfg.Stateful,
 			JSONResponse:        cfg.JSONResponse,
 			MaxRequestBodyBytes: cfg.MaxBodyBytes,
-			Logger:              cfg.Logger,
+			Logger:              sdkLog,
 		})
 	ep.handler = ep.authenticate(sdk)
 	return ep
@@ -134,8 +137,9 @@ func (ep *Endpoint) odooContext(id *auth.Identity) map[string]any {
 	return out
 }
 
-// filterToolList narrows tools/list to a thread's tools when the caller
-// presented a thread token.
+// filterToolList narrows tools/list to what the policy enables (read-only
+// mode hides the writing tools) and, for a thread token, to the thread's
+// tools.
 func (ep *Endpoint) filterToolList(next gomcp.MethodHandler) gomcp.MethodHandler {
 	return func(ctx context.Context, method string, req gomcp.Request) (gomcp.Result, error) {
 		res, err := next(ctx, method, req)
@@ -143,17 +147,20 @@ func (ep *Endpoint) filterToolList(next gomcp.MethodHandler) gomcp.MethodHandler
 			return res, err
 		}
 		list, ok := res.(*gomcp.ListToolsResult)
-		extra := req.GetExtra()
-		if !ok || extra == nil || extra.Header == nil {
+		if !ok {
 			return res, err
 		}
-		id, aerr := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization"))
-		if aerr != nil || id.Thread == nil || id.Thread.Listing {
-			return res, err
+		var thread []string
+		restrict := false
+		if extra := req.GetExtra(); extra != nil && extra.Header != nil {
+			id, aerr := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization"))
+			if aerr == nil && id.Thread != nil && !id.Thread.Listing {
+				thread, restrict = id.Thread.Tools, true
+			}
 		}
-		kept := list.Tools[:0:0]
+		kept := make([]*gomcp.Tool, 0, len(list.Tools))
 		for _, t := range list.Tools {
-			if slices.Contains(id.Thread.Tools, t.Name) {
+			if ep.listed[t.Name] && (!restrict || slices.Contains(thread, t.Name)) {
 				kept = append(kept, t)
 			}
 		}
@@ -162,6 +169,22 @@ func (ep *Endpoint) filterToolList(next gomcp.MethodHandler) gomcp.MethodHandler
 		return &filtered, nil
 	}
 }
+
+// minLevel drops records below a level, whatever the wrapped handler allows.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.min && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{m.Handler.WithAttrs(attrs), m.min}
+}
+
+func (m minLevel) WithGroup(name string) slog.Handler { return minLevel{m.Handler.WithGroup(name), m.min} }
 
 // audit writes one log line per tool call: who, which tool, the outcome and
 // the duration; never arguments or values.

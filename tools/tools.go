@@ -76,12 +76,23 @@ func Enabled(p Policy) []Tool {
 	return out
 }
 
-// Register adds the enabled tools to the server.
+// Register adds every tool to the server. Tools the policy disables stay
+// registered so that a call gets a clear refusal instead of "unknown tool";
+// Listed tells which ones tools/list shows.
 func Register(s *mcp.Server, deps Deps) {
 	e := newEnv(deps)
-	for _, t := range Enabled(deps.Policy) {
+	for _, t := range Inventory() {
 		s.AddTool(t.Def, e.guard(t, t.handler(e)))
 	}
+}
+
+// Listed is the set of tool names tools/list shows under a policy.
+func Listed(p Policy) map[string]bool {
+	out := map[string]bool{}
+	for _, t := range Enabled(p) {
+		out[t.Def.Name] = true
+	}
+	return out
 }
 
 // env is the shared state behind the handlers.
