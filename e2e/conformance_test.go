@@ -1,0 +1,69 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+)
+
+// TestConformance runs the MCP conformance suite
+// (@modelcontextprotocol/conformance) against the built binary in demo
+// mode. The suite cannot send credentials, so it talks to a loopback proxy
+// that adds them. .ci/run installs Node 22 and the suite and sets
+// CONFORMANCE_NODE and CONFORMANCE_CLI; elsewhere the test is skipped.
+func TestConformance(t *testing.T) {
+	node, cli := os.Getenv("CONFORMANCE_NODE"), os.Getenv("CONFORMANCE_CLI")
+	if node == "" || cli == "" {
+		t.Skip("set CONFORMANCE_NODE (Node 22) and CONFORMANCE_CLI (conformance dist/index.js) to run the MCP conformance suite; .ci/run does")
+	}
+	for _, mode := range []struct {
+		name string
+		args []string
+	}{
+		{"stateless", nil},
+		{"stateful", []string{"--stateful"}},
+	} {
+		baseline := filepath.Join("testdata", "conformance-baseline-"+mode.name+".yml")
+		t.Run(mode.name, func(t *testing.T) {
+			p := startBinary(t, nil, append([]string{"--demo"}, mode.args...)...)
+			target, _ := url.Parse(p.URL)
+			proxy := httputil.NewSingleHostReverseProxy(target)
+			proxy.FlushInterval = -1 // stream SSE without buffering
+			direct := proxy.Director
+			proxy.Director = func(r *http.Request) {
+				direct(r)
+				r.Header.Set("Authorization", basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey))
+			}
+			front := httptest.NewServer(proxy)
+			defer front.Close()
+
+			out := t.TempDir()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, node, cli, "server", "--url", front.URL+"/mcp",
+				"--expected-failures", baseline, "-o", out)
+			cmd.Env = append(os.Environ(), "NO_COLOR=1")
+			output, err := cmd.CombinedOutput()
+			t.Logf("conformance (%s):\n%s", mode.name, tail(output, 4000))
+			if err != nil {
+				t.Fatalf("conformance suite failed: %v", err)
+			}
+		})
+	}
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		return "…" + string(b[len(b)-n:])
+	}
+	return string(b)
+}
