@@ -1,0 +1,76 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+)
+
+// TestInspectorCLI drives the binary with an MCP client written elsewhere:
+// MCP Inspector's CLI (TypeScript SDK). It lists the tools in --strict mode
+// (schema portability checks) and calls all six, on an Odoo-18-style server
+// with Basic credentials and an Odoo-19-style one with a bare key. .ci/run
+// installs the inspector and sets INSPECTOR_CLI and CONFORMANCE_NODE.
+func TestInspectorCLI(t *testing.T) {
+	cli, node := os.Getenv("INSPECTOR_CLI"), os.Getenv("CONFORMANCE_NODE")
+	if cli == "" || node == "" {
+		t.Skip("set INSPECTOR_CLI (@modelcontextprotocol/inspector's CLI) and CONFORMANCE_NODE (Node 22) to run; .ci/run does")
+	}
+	for _, tc := range []struct{ version, auth string }{
+		{"18.0", basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey)},
+		{"19.0", "Bearer " + fakeodoo.AdminKey},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			_, srv := odooFor(t, tc.version)
+			p := startBinary(t, odooEnv(srv))
+			home := t.TempDir() // the inspector keeps a catalog under $HOME
+			run := func(args ...string) map[string]any {
+				t.Helper()
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+				defer cancel()
+				full := append([]string{cli, "--cli", p.URL + "/mcp", "--transport", "http",
+					"--header", "Authorization: " + tc.auth, "--format", "json"}, args...)
+				cmd := exec.CommandContext(ctx, node, full...)
+				cmd.Env = append(os.Environ(), "HOME="+home, "PATH="+filepath.Dir(node)+":"+os.Getenv("PATH"), "NO_COLOR=1")
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("inspector %v: %v\n%s", args, err, out)
+				}
+				var v map[string]any
+				if err := json.Unmarshal(out, &v); err != nil {
+					t.Fatalf("inspector output is not JSON: %s", out)
+				}
+				return v["result"].(map[string]any)
+			}
+			list := run("--method", "tools/list", "--strict")
+			if n := len(list["tools"].([]any)); n != 6 {
+				t.Fatalf("inspector sees %d tools", n)
+			}
+			calls := []struct{ tool, args string }{
+				{"odoo_model_inspector", `{"model":"res.partner","field_limit":3}`},
+				{"odoo_record_creator", `{"model":"res.partner","fields":[{"field":"name","value":"Inspector Co"}]}`},
+				{"odoo_record_retriever", `{"model":"res.partner","domain":[["name","=","Inspector Co"]],"fields":["name"]}`},
+				{"odoo_record_updater", `{"model":"res.partner","domain":[["name","=","Inspector Co"]],"values":[{"field":"phone","value":"1"}]}`},
+				{"odoo_model_method_executor", `{"model":"res.partner","method":"search_count","kwargs":[{"name":"domain","value":[["phone","=","1"]]}]}`},
+				{"odoo_record_unlinker", `{"model":"res.partner","domain":[["name","=","Inspector Co"]]}`},
+			}
+			for _, c := range calls {
+				res := run("--method", "tools/call", "--tool-name", c.tool, "--tool-args-json", c.args)
+				if res["isError"] == true || res["structuredContent"] == nil {
+					t.Fatalf("%s: %v", c.tool, res)
+				}
+				text := res["content"].([]any)[0].(map[string]any)["text"].(string)
+				if !strings.HasPrefix(text, "{") {
+					t.Fatalf("%s: text %q", c.tool, text)
+				}
+			}
+		})
+	}
+}
