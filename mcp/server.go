@@ -184,7 +184,9 @@ func (m minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return minLevel{m.Handler.WithAttrs(attrs), m.min}
 }
 
-func (m minLevel) WithGroup(name string) slog.Handler { return minLevel{m.Handler.WithGroup(name), m.min} }
+func (m minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{m.Handler.WithGroup(name), m.min}
+}
 
 // audit writes one log line per tool call: who, which tool, the outcome and
 // the duration; never arguments or values.
