@@ -23,6 +23,7 @@ import (
 func TestConformance(t *testing.T) {
 	node, cli := os.Getenv("CONFORMANCE_NODE"), os.Getenv("CONFORMANCE_CLI")
 	if node == "" || cli == "" {
+		requiredInCI(t)
 		t.Skip("set CONFORMANCE_NODE (Node 22) and CONFORMANCE_CLI (conformance dist/index.js) to run the MCP conformance suite; .ci/run does")
 	}
 	for _, mode := range []struct {

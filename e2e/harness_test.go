@@ -207,3 +207,12 @@ func waitForLog(t *testing.T, p *process, s string, within time.Duration) {
 	}
 	t.Fatalf("no log line with %q:\n%s", s, p.Logs())
 }
+
+// requiredInCI fails a test that would skip for want of a tool: .ci/run
+// installs every tool, so in CI a skip would hide a broken install step.
+func requiredInCI(t *testing.T) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal("CI=true but the tool this test needs is not configured: .ci/run must install it")
+	}
+}

@@ -21,6 +21,7 @@ import (
 func TestInspectorCLI(t *testing.T) {
 	cli, node := os.Getenv("INSPECTOR_CLI"), os.Getenv("CONFORMANCE_NODE")
 	if cli == "" || node == "" {
+		requiredInCI(t)
 		t.Skip("set INSPECTOR_CLI (@modelcontextprotocol/inspector's CLI) and CONFORMANCE_NODE (Node 22) to run; .ci/run does")
 	}
 	for _, tc := range []struct{ version, auth string }{
