@@ -5,6 +5,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -80,6 +81,7 @@ var ErrRevoked = fmt.Errorf("%w: this thread token was revoked", ErrInvalid)
 // Tokens signs and verifies thread tokens.
 type Tokens struct {
 	signKey []byte
+	fpKey   []byte
 	aead    cipher.AEAD
 	db      string
 	ttl     time.Duration
@@ -112,7 +114,28 @@ func NewTokens(signingKey, db string, ttl time.Duration, revoked Revocations) (*
 	if err != nil {
 		return nil, err
 	}
-	return &Tokens{signKey: macKey, aead: aead, db: db, ttl: ttl, revoked: revoked, now: time.Now}, nil
+	fpKey, err := hkdf.Key(sha256.New, []byte(signingKey), nil, "odoo-mcp credential fingerprint", 32)
+	if err != nil {
+		return nil, err
+	}
+	return &Tokens{signKey: macKey, fpKey: fpKey, aead: aead, db: db, ttl: ttl, revoked: revoked, now: time.Now}, nil
+}
+
+// TTL is how long the thread tokens this signer issues are valid.
+func (t *Tokens) TTL() time.Duration { return t.ttl }
+
+// CredentialFingerprint is a keyed hash (HMAC-SHA256, key derived from the
+// signing key) of an identity's database, uid and Odoo key. The orchestrator
+// keeps it beside a thread's token to tell when the user's key changed and
+// the token, which carries the key sealed, must be reissued. Without the
+// signing key it reveals nothing about the Odoo key.
+func (t *Tokens) CredentialFingerprint(id *Identity) string {
+	if id == nil {
+		return ""
+	}
+	m := hmac.New(sha256.New, t.fpKey)
+	fmt.Fprintf(m, "%s\x00%d\x00%s", id.DB, id.UID, id.Credentials.Key)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }
 
 // SetRevocations sets the revocation source (the orchestrator, built after

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
@@ -85,6 +86,13 @@ func writeAuthError(w http.ResponseWriter, err error) {
 	if errors.Is(err, odoorpc.ErrUnavailable) {
 		w.Header().Set("Retry-After", "5")
 		writeJSONError(w, http.StatusServiceUnavailable, "odoo_unavailable", "Odoo is not reachable, credentials could not be checked; try again later")
+		return
+	}
+	if errors.Is(err, letta.ErrUnavailable) {
+		// A thread token is checked against Letta (is it still the agent's
+		// current one?): Letta down says nothing about the token, so 503.
+		w.Header().Set("Retry-After", "5")
+		writeJSONError(w, http.StatusServiceUnavailable, "letta_unavailable", "Letta is not reachable, the thread token could not be checked; try again later")
 		return
 	}
 	if !errors.Is(err, auth.ErrNoCredentials) && !errors.Is(err, auth.ErrMalformed) &&

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/letta"
+	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
@@ -42,6 +45,17 @@ type serveConfig struct {
 	LogLevel  string
 	LogFormat string
 
+	// Letta orchestration: on when LettaURL is set.
+	LettaURL              string
+	LettaAPIKey           string // secret
+	LettaProject          string
+	LettaMCPServerName    string
+	LettaDefaultEmbedding string
+	LettaTimeout          time.Duration
+	PublicURL             string
+	SigningKey            string // secret
+	ThreadTokenTTL        time.Duration
+
 	Demo        bool
 	DemoVersion string
 }
@@ -65,6 +79,16 @@ func (f *envFlags) String(p *string, name, env, def, usage string) {
 	}
 	f.vars = append(f.vars, [2]string{name, env})
 	f.fs.StringVar(p, name, def, usage+" (env "+env+")")
+}
+
+// Secret registers a flag for a secret: its environment value is never
+// shown as the flag's default in the usage text.
+func (f *envFlags) Secret(p *string, name, env, usage string) {
+	f.vars = append(f.vars, [2]string{name, env})
+	f.fs.StringVar(p, name, "", usage+" (env "+env+")")
+	if v, ok := f.lookup(env); ok {
+		*p = v
+	}
 }
 
 func (f *envFlags) Bool(p *bool, name, env string, def bool, usage string) {
@@ -135,6 +159,15 @@ func parseServeFlags(args []string) (*serveConfig, error) {
 	f.Int64(&c.MaxBodyBytes, "max-body-bytes", "ODOO_MCP_MAX_BODY_BYTES", 1<<20, "largest accepted request body")
 	f.String(&c.LogLevel, "log-level", "ODOO_MCP_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.String(&c.LogFormat, "log-format", "ODOO_MCP_LOG_FORMAT", "auto", "auto (text on a terminal, JSON otherwise), text or json")
+	f.String(&c.LettaURL, "letta-url", "LETTA_BASE_URL", "", "Letta server URL, e.g. http://localhost:8283 or https://api.letta.com; turns on the thread API")
+	f.Secret(&c.LettaAPIKey, "letta-api-key", "LETTA_API_KEY", "Letta Cloud API key, or the password of a --secure Letta server")
+	f.String(&c.LettaProject, "letta-project", "LETTA_PROJECT", "", "Letta Cloud project slug (sent as X-Project)")
+	f.String(&c.LettaMCPServerName, "letta-mcp-server-name", "LETTA_MCP_SERVER_NAME", threads.DefaultServerName, "name of odoo-mcp's MCP server in Letta")
+	f.String(&c.LettaDefaultEmbedding, "letta-default-embedding", "LETTA_DEFAULT_EMBEDDING", "", "embedding handle of new agents (default: Letta's first)")
+	f.Duration(&c.LettaTimeout, "letta-timeout", "LETTA_TIMEOUT", letta.DefaultTimeout, "timeout of each Letta request (streams excepted)")
+	f.String(&c.PublicURL, "public-url", "ODOO_MCP_PUBLIC_URL", "", "URL at which Letta reaches this server (/mcp is appended), e.g. https://odoo-mcp.example.com")
+	f.Secret(&c.SigningKey, "signing-key", "ODOO_MCP_SIGNING_KEY", "key that signs thread tokens, at least 32 characters (e.g. openssl rand -hex 32); the same on every replica")
+	f.Duration(&c.ThreadTokenTTL, "thread-token-ttl", "ODOO_MCP_THREAD_TOKEN_TTL", auth.DefaultTokenTTL, "lifetime of a thread's token (reissued at half-life when the thread is used)")
 	f.Bool(&c.Demo, "demo", "ODOO_MCP_DEMO", false, "run an in-memory demo Odoo in this process and serve it")
 	f.String(&c.DemoVersion, "demo-version", "ODOO_MCP_DEMO_VERSION", "18.0", "Odoo version the demo plays: 18.0 or 19.0")
 	if len(f.errs) > 0 {
@@ -187,7 +220,41 @@ func (c *serveConfig) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("--log-format %q: use auto, text or json", c.LogFormat))
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, c.validateLetta()...)...)
+}
+
+// lettaEnabled: the thread API and Letta registration are on.
+func (c *serveConfig) lettaEnabled() bool { return strings.TrimSpace(c.LettaURL) != "" }
+
+func (c *serveConfig) validateLetta() []error {
+	if !c.lettaEnabled() {
+		return nil
+	}
+	var errs []error
+	if _, err := letta.New(c.LettaURL, letta.Options{}); err != nil {
+		errs = append(errs, fmt.Errorf("--letta-url (LETTA_BASE_URL): %v", err))
+	}
+	if strings.TrimSpace(c.PublicURL) == "" {
+		errs = append(errs, errors.New("--public-url (ODOO_MCP_PUBLIC_URL) is required with LETTA_BASE_URL: the URL at which Letta reaches this server, e.g. https://odoo-mcp.example.com"))
+	} else if _, err := threads.MCPURL(c.PublicURL); err != nil {
+		errs = append(errs, fmt.Errorf("--public-url (ODOO_MCP_PUBLIC_URL): %v", err))
+	}
+	switch {
+	case c.SigningKey == "":
+		errs = append(errs, fmt.Errorf("--signing-key (ODOO_MCP_SIGNING_KEY) is required with LETTA_BASE_URL: at least %d characters, the same on every replica (generate one with: openssl rand -hex 32)", auth.MinSigningKeyLen))
+	case len(c.SigningKey) < auth.MinSigningKeyLen:
+		errs = append(errs, fmt.Errorf("--signing-key (ODOO_MCP_SIGNING_KEY) is too short: %d characters, at least %d needed (generate one with: openssl rand -hex 32)", len(c.SigningKey), auth.MinSigningKeyLen))
+	}
+	if !threads.ValidServerName(c.LettaMCPServerName) {
+		errs = append(errs, fmt.Errorf("--letta-mcp-server-name (LETTA_MCP_SERVER_NAME) %q: use letters, digits, '_' and '-' (at most 64)", c.LettaMCPServerName))
+	}
+	if c.ThreadTokenTTL < time.Minute {
+		errs = append(errs, errors.New("--thread-token-ttl (ODOO_MCP_THREAD_TOKEN_TTL) must be at least 1m"))
+	}
+	if c.LettaTimeout <= 0 {
+		errs = append(errs, errors.New("--letta-timeout (LETTA_TIMEOUT) must be positive"))
+	}
+	return errs
 }
 
 func (c *serveConfig) policy() tools.Policy {

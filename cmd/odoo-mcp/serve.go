@@ -13,8 +13,11 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/letta"
+	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
+	"github.com/odoo-mcp/odoo-mcp/tools"
 )
 
 // serve wires the configuration into the server and runs it until ctx ends.
@@ -40,7 +43,13 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	authn := auth.NewAuthenticator(odoo, auth.Options{TTL: cfg.AuthTTL, FailureTTL: cfg.AuthFailureTTL})
+	var tokens *auth.Tokens
+	if cfg.lettaEnabled() {
+		if tokens, err = auth.NewTokens(cfg.SigningKey, cfg.OdooDB, cfg.ThreadTokenTTL, nil); err != nil {
+			return fmt.Errorf("thread tokens: %w", err)
+		}
+	}
+	authn := auth.NewAuthenticator(odoo, auth.Options{TTL: cfg.AuthTTL, FailureTTL: cfg.AuthFailureTTL, Tokens: tokens})
 	endpoint := mcp.New(mcp.Config{
 		Odoo: odoo, Auth: authn, Policy: cfg.policy(), Context: odooCtx,
 		PublicToolList: cfg.PublicToolList, Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
@@ -53,6 +62,19 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 			return err
 		},
 	})
+
+	if tokens != nil {
+		orch, err := newOrchestrator(cfg, tokens, authn, log)
+		if err != nil {
+			return err
+		}
+		tokens.SetRevocations(orch)
+		orch.Mount(app)
+		// Letta may be down at start: /mcp serves meanwhile, registration
+		// retries in the background and thread requests try once more.
+		go orch.RunRegistration(ctx)
+		log.Info("Letta orchestration on", "letta", orch.LettaURL(), "mcp_server", orch.ServerName(), "mcp_url", orch.MCPURL())
+	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -86,6 +108,26 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// newOrchestrator builds the Letta client and the thread orchestrator.
+func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenticator, log *slog.Logger) (*threads.Orchestrator, error) {
+	letta.ClientVersion = version
+	lc, err := letta.New(cfg.LettaURL, letta.Options{
+		APIKey: cfg.LettaAPIKey, Project: cfg.LettaProject, Timeout: cfg.LettaTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, t := range tools.Enabled(cfg.policy()) {
+		names = append(names, t.Def.Name)
+	}
+	return threads.New(threads.Options{
+		Letta: lc, Tokens: tokens, Auth: authn,
+		ServerName: cfg.LettaMCPServerName, PublicURL: cfg.PublicURL, Tools: names,
+		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes, Logger: log,
+	})
 }
 
 // demoOdoo is the in-memory Odoo of --demo, served on a loopback port so

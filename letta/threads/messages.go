@@ -1,0 +1,206 @@
+package threads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/letta"
+)
+
+// maxContentLen bounds one message (Letta keeps the history; only the
+// latest message is sent, as odoo-llm does).
+const maxContentLen = 100000
+
+// Message is the body of POST /api/v1/threads/{id}/messages.
+type Message struct {
+	Content string `json:"content"`
+}
+
+func (m Message) check() error {
+	switch {
+	case strings.TrimSpace(m.Content) == "":
+		return unprocessable("missing_content", `"content" is required: the user's message as text`, nil)
+	case utf8.RuneCountInString(m.Content) > maxContentLen:
+		return unprocessable("content_too_long", fmt.Sprintf(`"content" is longer than %d characters`, maxContentLen), nil)
+	}
+	return nil
+}
+
+// openStream sends the message to the thread's agent and returns Letta's
+// stream, which lives as long as ctx (the caller's request): a caller who
+// leaves cancels the upstream request.
+func (o *Orchestrator) openStream(ctx context.Context, id *auth.Identity, threadID string, msg Message) (*letta.Stream, *record, error) {
+	if err := checkThreadID(threadID); err != nil {
+		return nil, nil, err
+	}
+	if err := msg.check(); err != nil {
+		return nil, nil, err
+	}
+	r, err := o.agentFor(ctx, id, threadID)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := o.letta.StreamMessage(ctx, r.agent.ID, msg.Content)
+	if err != nil {
+		if letta.IsNotFound(err) {
+			return nil, nil, ErrThreadNotFound // deleted between lookup and send
+		}
+		return nil, nil, lettaFailure("sending the message to the thread's agent", err)
+	}
+	return s, r, nil
+}
+
+// agentFor finds the thread's agent and repairs what would make the run
+// fail: a token to reissue (the caller's Odoo key changed, the token is
+// half-way to expiry, or it was never written), so the run's tool calls use
+// the new one; and declared tools Letta lost (its MCP server was deleted and
+// registered again), which are attached again.
+func (o *Orchestrator) agentFor(ctx context.Context, id *auth.Identity, threadID string) (*record, error) {
+	ow := ownerOf(id)
+	rs, err := o.find(ctx, ow, threadID)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, ErrThreadNotFound
+	}
+	if o.tokenReason(id, rs[0], false) == "" && len(o.lostTools(rs[0])) == 0 {
+		return &rs[0], nil
+	}
+	unlock, err := o.locks.lock(ctx, o.threadTag(ow, threadID))
+	if err != nil {
+		return nil, lettaFailure("waiting for the thread", err)
+	}
+	defer unlock()
+	if rs, err = o.find(ctx, ow, threadID); err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, ErrThreadNotFound
+	}
+	r := rs[0]
+	if lost := o.lostTools(r); len(lost) > 0 {
+		ids, err := o.toolIDs(ctx, r.meta.Tools, false)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := o.syncTools(ctx, r.agent.ID, r.meta.Tools, ids); err != nil {
+			if errors.Is(err, errRetry) {
+				return nil, ErrThreadNotFound
+			}
+			return nil, err
+		}
+		o.log.Info("thread tools attached again", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agent", r.agent.ID, "tools", lost)
+	}
+	reason := o.tokenReason(id, r, false)
+	if reason == "" {
+		return &r, nil
+	}
+	token, next, err := o.issue(id, r.meta, r.agent.ID)
+	if err != nil {
+		return nil, err
+	}
+	upd, err := o.letta.ModifyAgent(ctx, r.agent.ID, letta.ModifyAgentRequest{EnvVars: envWith(r.agent.EnvVars, token), Metadata: metadataWith(r.agent.Metadata, next)})
+	if err != nil {
+		if letta.IsNotFound(err) {
+			return nil, ErrThreadNotFound
+		}
+		return nil, lettaFailure("renewing the thread's token", err)
+	}
+	o.markCurrent(r.agent.ID, next.TokenID)
+	o.log.Info("thread token reissued", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agent", r.agent.ID, "reason", reason)
+	return &record{agent: upd, meta: next}, nil
+}
+
+// lostTools are the declared tools the agent, as listed, does not have.
+// An agent listed without its tools (Letta's v1 callers) counts as whole.
+func (o *Orchestrator) lostTools(r record) []string {
+	if r.agent.Tools == nil {
+		return nil
+	}
+	var lost []string
+	for _, name := range r.meta.Tools {
+		if !slices.ContainsFunc(r.agent.Tools, func(t letta.Tool) bool { return t.Name == name && o.ourTool(t) }) {
+			lost = append(lost, name)
+		}
+	}
+	return lost
+}
+
+// Reply is the JSON answer to a message (Accept: application/json).
+type Reply struct {
+	ThreadID     string           `json:"thread_id"`
+	AgentID      string           `json:"agent_id"`
+	Content      string           `json:"content"`
+	ToolCalls    []ToolCallResult `json:"tool_calls"`
+	Usage        *UsageData       `json:"usage,omitempty"`
+	FinishReason string           `json:"finish_reason"`
+	StopReason   string           `json:"stop_reason,omitempty"`
+}
+
+// ToolCallResult is a tool call with its return.
+type ToolCallResult struct {
+	ToolCallData
+	Status string `json:"status,omitempty"`
+	Result string `json:"result,omitempty"`
+}
+
+// collector builds a Reply from events.
+type collector struct {
+	reply Reply
+	err   *ErrorData
+	byID  map[string]int
+}
+
+func (c *collector) add(evs []Event) {
+	for _, ev := range evs {
+		switch d := ev.Data.(type) {
+		case ContentData:
+			c.reply.Content += d.Text
+		case ToolCallData:
+			if c.byID == nil {
+				c.byID = map[string]int{}
+			}
+			c.byID[d.ID] = len(c.reply.ToolCalls)
+			c.reply.ToolCalls = append(c.reply.ToolCalls, ToolCallResult{ToolCallData: d})
+		case ToolReturnData:
+			if i, ok := c.byID[d.ID]; ok {
+				c.reply.ToolCalls[i].Status, c.reply.ToolCalls[i].Result = d.Status, d.Content
+			}
+		case UsageData:
+			u := d
+			c.reply.Usage = &u
+		case ErrorData:
+			e := d
+			c.err = &e
+		case DoneData:
+			c.reply.FinishReason, c.reply.StopReason = d.FinishReason, d.StopReason
+		}
+	}
+}
+
+// collect reads the whole run into a Reply; a run that failed or a stream
+// that broke is a 502 naming Letta, with what arrived so far.
+func collect(s *letta.Stream, threadID, agentID string) (*Reply, *Error) {
+	tr := newTranslator()
+	c := &collector{reply: Reply{ThreadID: threadID, AgentID: agentID, ToolCalls: []ToolCallResult{}}}
+	for {
+		ev, err := s.Next()
+		if err != nil {
+			c.add(tr.end(err, s.StopReason()))
+			break
+		}
+		c.add(tr.next(ev))
+	}
+	if c.err != nil {
+		return &c.reply, &Error{Status: http.StatusBadGateway, Code: "letta_stream_error",
+			Message: fmt.Sprintf("Letta's run failed (%s): %s", c.err.Type, c.err.Message)}
+	}
+	return &c.reply, nil
+}

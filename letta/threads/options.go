@@ -1,0 +1,155 @@
+package threads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/letta"
+)
+
+// Authenticator resolves an Authorization header to an Odoo identity (the
+// same one /mcp uses).
+type Authenticator interface {
+	Authenticate(ctx context.Context, header string) (*auth.Identity, error)
+}
+
+// Defaults.
+const (
+	DefaultServerName = "odoo-mcp"
+	// TokenVar is the agent variable holding its thread token; the MCP
+	// server's header template reads it at tool calls.
+	TokenVar = "ODOO_MCP_TOKEN"
+	// DefaultPersona and the human block follow odoo-llm's llm_letta.
+	DefaultPersona = "I am a helpful AI assistant."
+
+	defaultRevocationTTL = 5 * time.Second
+	defaultModelCacheTTL = time.Minute
+	defaultKeepAlive     = 15 * time.Second
+	defaultMaxBody       = 1 << 20
+	defaultRetryMin      = time.Second
+	defaultRetryMax      = time.Minute
+	defaultRecheck       = 10 * time.Minute
+)
+
+// Options configure an Orchestrator.
+type Options struct {
+	Letta  *letta.Client
+	Tokens *auth.Tokens
+	Auth   Authenticator
+	// ServerName is the MCP server's name in Letta (default "odoo-mcp").
+	// Letta finds a tool's server by the "mcp:<name>" tag, so it must not
+	// contain ':'.
+	ServerName string
+	// PublicURL is where Letta reaches odoo-mcp; "/mcp" is appended (a URL
+	// already ending in /mcp is kept).
+	PublicURL string
+	// Tools are the tool names threads may use (tools.Enabled).
+	Tools []string
+	// DefaultEmbedding is the embedding handle of new agents when a
+	// declaration names none (empty: Letta's first).
+	DefaultEmbedding string
+	// RevocationCacheTTL bounds how long CurrentTokenID answers from memory
+	// (default and maximum 5 s: with the authenticator's own 5 s, a deleted
+	// thread's token dies within 10 s on every replica).
+	RevocationCacheTTL time.Duration
+	// ModelCacheTTL is how long Letta's model lists are reused to validate
+	// declarations (default 1 minute; an unknown handle refreshes first).
+	ModelCacheTTL time.Duration
+	// KeepAlive is the interval of SSE comments sent while Letta is silent,
+	// so proxies keep the stream open (default 15 s).
+	KeepAlive time.Duration
+	// MaxBodyBytes bounds request bodies of the thread API (default 1 MiB).
+	MaxBodyBytes int64
+	// RetryMin and RetryMax bound the back-off of the background
+	// registration (defaults 1 s and 1 min).
+	RetryMin, RetryMax time.Duration
+	// Recheck is how often the background registration makes sure again
+	// that Letta still holds odoo-mcp's MCP server as registered (someone may
+	// delete or edit it in Letta; every thread's tool calls would then fail).
+	// Default 10 minutes; negative: never.
+	Recheck time.Duration
+	Logger  *slog.Logger
+}
+
+var serverNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// ValidServerName reports whether name can name the MCP server in Letta.
+func ValidServerName(name string) bool { return serverNameRE.MatchString(name) }
+
+// MCPURL returns the URL Letta is given for odoo-mcp's /mcp.
+func MCPURL(publicURL string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(publicURL))
+	if err != nil {
+		return "", fmt.Errorf("public URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("public URL %q: scheme must be http or https", u.Redacted())
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("public URL %q: missing host", u.Redacted())
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("public URL %q: must not carry credentials, a query or a fragment", u.Redacted())
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	if !strings.HasSuffix(u.Path, "/mcp") {
+		u.Path += "/mcp"
+	}
+	return u.String(), nil
+}
+
+func (o *Options) withDefaults() (Options, error) {
+	c := *o
+	var errs []error
+	if c.Letta == nil {
+		errs = append(errs, errors.New("threads: a Letta client is required"))
+	}
+	if c.Tokens == nil {
+		errs = append(errs, errors.New("threads: thread tokens are required"))
+	}
+	if c.Auth == nil {
+		errs = append(errs, errors.New("threads: an authenticator is required"))
+	}
+	if c.ServerName == "" {
+		c.ServerName = DefaultServerName
+	}
+	if !ValidServerName(c.ServerName) {
+		errs = append(errs, fmt.Errorf("threads: MCP server name %q: use letters, digits, '_' and '-' (at most 64)", c.ServerName))
+	}
+	if _, err := MCPURL(c.PublicURL); err != nil {
+		errs = append(errs, fmt.Errorf("threads: %w", err))
+	}
+	if c.RevocationCacheTTL <= 0 || c.RevocationCacheTTL > defaultRevocationTTL {
+		c.RevocationCacheTTL = defaultRevocationTTL
+	}
+	if c.ModelCacheTTL <= 0 {
+		c.ModelCacheTTL = defaultModelCacheTTL
+	}
+	if c.KeepAlive <= 0 {
+		c.KeepAlive = defaultKeepAlive
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = defaultMaxBody
+	}
+	if c.RetryMin <= 0 {
+		c.RetryMin = defaultRetryMin
+	}
+	if c.RetryMax < c.RetryMin {
+		c.RetryMax = max(defaultRetryMax, c.RetryMin)
+	}
+	if c.Recheck == 0 {
+		c.Recheck = defaultRecheck
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, errors.Join(errs...)
+}
