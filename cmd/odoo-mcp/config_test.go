@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -50,5 +52,27 @@ func TestRunExitCodes(t *testing.T) {
 	out.Reset()
 	if code := run(ctx, []string{"version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "odoo-mcp ") {
 		t.Errorf("version: %d %q", code, out.String())
+	}
+}
+
+func TestHealthcheck(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	var out, errb bytes.Buffer
+	t.Setenv("ODOO_MCP_LISTEN", strings.TrimPrefix(srv.URL, "http://"))
+	if code := run(context.Background(), []string{"healthcheck"}, &out, &errb); code != 0 {
+		t.Fatalf("healthy server: %d %s", code, errb.String())
+	}
+	srv.Close()
+	if code := run(context.Background(), []string{"healthcheck"}, &out, &errb); code != 1 {
+		t.Fatalf("dead server: %d", code)
+	}
+	t.Setenv("ODOO_MCP_LISTEN", "0.0.0.0:1")
+	if code := run(context.Background(), []string{"healthcheck"}, &out, &errb); code != 1 {
+		t.Fatalf("0.0.0.0 read as loopback, nothing there: %d", code)
 	}
 }

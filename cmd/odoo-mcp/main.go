@@ -25,6 +25,7 @@ const usage = `odoo-mcp: the Odoo tools for AI agents, over MCP.
 Usage:
   odoo-mcp serve [flags]     serve MCP at /mcp (see: odoo-mcp serve -h)
   odoo-mcp serve --demo      serve an in-memory demo Odoo, no setup needed
+  odoo-mcp healthcheck       exit 0 when the local server answers /healthz
   odoo-mcp version           print the version
 `
 
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "healthcheck":
+		return healthcheck(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, versionString())
 		return 0
