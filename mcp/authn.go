@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/letta"
+	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
@@ -21,10 +25,16 @@ func (ep *Endpoint) authenticate(next http.Handler) http.Handler {
 		id, err := ep.cfg.Auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
 		if err != nil {
 			if ep.cfg.PublicToolList && !errors.Is(err, odoorpc.ErrUnavailable) && ep.onlyListing(w, r) {
+				if limited(w, ep.cfg.Rate, "anonymous:"+clientIP(r)) {
+					return
+				}
 				next.ServeHTTP(w, r)
 				return
 			}
 			writeAuthError(w, err)
+			return
+		}
+		if limited(w, ep.cfg.Rate, LimitKey(id)) {
 			return
 		}
 		if id.Thread != nil {
@@ -35,6 +45,34 @@ func (ep *Endpoint) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// LimitKey is the key rate limits count under: the agent for a thread
+// token, otherwise the Odoo user (all credentials of one user share it).
+func LimitKey(id *auth.Identity) string {
+	if id.Thread != nil && id.Thread.AgentID != "" {
+		return "agent:" + id.Thread.AgentID
+	}
+	return fmt.Sprintf("user:%s:%d", id.DB, id.UID)
+}
+
+// limited answers 429 with Retry-After when key is over its rate.
+func limited(w http.ResponseWriter, r *limits.Rate, key string) bool {
+	ok, after := r.Allow(key)
+	if ok {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(limits.RetryAfterSeconds(after)))
+	writeJSONError(w, http.StatusTooManyRequests, "rate_limited", "too many requests for this credential; retry after the Retry-After delay")
+	return true
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // listingMethods are what an unauthenticated caller may do when the public

@@ -15,6 +15,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
@@ -255,5 +256,27 @@ func TestResultsAreJSON(t *testing.T) {
 	}
 	if msg.Result.StructuredContent == nil {
 		t.Fatal("no structuredContent")
+	}
+}
+
+func TestRateLimitPerUser(t *testing.T) {
+	s := newStack(t, "18.0", func(c *Config) { c.Rate = limits.NewRate(0.001, 2) })
+	admin := basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey)
+	for i := range 2 {
+		if resp := s.post(t, admin, initializeBody); resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	resp := s.post(t, admin, initializeBody)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("over the limit: %d %v", resp.StatusCode, resp.Header)
+	}
+	// Another user has a bucket of their own.
+	if resp := s.post(t, basicHeader(fakeodoo.DemoLogin, fakeodoo.DemoKey), initializeBody); resp.StatusCode != http.StatusOK {
+		t.Fatalf("demo user limited by admin's traffic: %d", resp.StatusCode)
+	}
+	// Wrong credentials are refused before the limiter: no bucket for strangers.
+	if resp := s.post(t, basicHeader("admin", "wrong"), initializeBody); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong key: %d", resp.StatusCode)
 	}
 }

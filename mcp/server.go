@@ -15,6 +15,7 @@ import (
 	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
 
@@ -40,8 +41,10 @@ type Config struct {
 	// JSONResponse answers POSTs with application/json instead of SSE.
 	JSONResponse bool
 	MaxBodyBytes int64
-	Version      string
-	Logger       *slog.Logger
+	// Rate limits requests per caller (nil: no limit).
+	Rate    *limits.Rate
+	Version string
+	Logger  *slog.Logger
 }
 
 // Endpoint is the /mcp handler with its SDK server.

@@ -42,6 +42,10 @@ type serveConfig struct {
 	JSONResponse bool
 	MaxBodyBytes int64
 
+	RateLimit  float64
+	RateBurst  int
+	MaxStreams int
+
 	LogLevel  string
 	LogFormat string
 
@@ -113,6 +117,17 @@ func (f *envFlags) Int(p *int, name, env string, def int, usage string) {
 	f.fs.IntVar(p, name, def, usage+" (env "+env+")")
 }
 
+func (f *envFlags) Float64(p *float64, name, env string, def float64, usage string) {
+	if v, ok := f.lookup(env); ok {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q is not a number", env, v))
+		}
+		def = n
+	}
+	f.fs.Float64Var(p, name, def, usage+" (env "+env+")")
+}
+
 func (f *envFlags) Int64(p *int64, name, env string, def int64, usage string) {
 	if v, ok := f.lookup(env); ok {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -157,6 +172,9 @@ func parseServeFlags(args []string) (*serveConfig, error) {
 	f.Bool(&c.Stateful, "stateful", "ODOO_MCP_STATEFUL", false, "keep MCP sessions in memory (default: stateless)")
 	f.Bool(&c.JSONResponse, "json-response", "ODOO_MCP_JSON_RESPONSE", false, "answer MCP POSTs with application/json instead of SSE")
 	f.Int64(&c.MaxBodyBytes, "max-body-bytes", "ODOO_MCP_MAX_BODY_BYTES", 1<<20, "largest accepted request body")
+	f.Float64(&c.RateLimit, "rate-limit", "ODOO_MCP_RATE_LIMIT", 20, "requests per second per Odoo user or agent (0: no limit)")
+	f.Int(&c.RateBurst, "rate-burst", "ODOO_MCP_RATE_BURST", 40, "requests a caller may send at once above the rate")
+	f.Int(&c.MaxStreams, "max-streams", "ODOO_MCP_MAX_STREAMS", 4, "thread message streams one Odoo user may have open at once (0: no cap)")
 	f.String(&c.LogLevel, "log-level", "ODOO_MCP_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.String(&c.LogFormat, "log-format", "ODOO_MCP_LOG_FORMAT", "auto", "auto (text on a terminal, JSON otherwise), text or json")
 	f.String(&c.LettaURL, "letta-url", "LETTA_BASE_URL", "", "Letta server URL, e.g. http://localhost:8283 or https://api.letta.com; turns on the thread API")
@@ -205,6 +223,9 @@ func (c *serveConfig) validate() error {
 	}
 	if err := c.policy().Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.RateLimit < 0 || c.RateBurst < 0 || c.MaxStreams < 0 {
+		errs = append(errs, errors.New("--rate-limit, --rate-burst and --max-streams must not be negative"))
 	}
 	if c.DefaultLimit <= 0 || c.MaxLimit <= 0 {
 		errs = append(errs, errors.New("--default-limit and --max-limit must be positive"))

@@ -7,12 +7,14 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/letta"
+	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
@@ -59,10 +61,17 @@ func (o *Orchestrator) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if id.Thread != nil {
 			return o.writeError(c, &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "the thread API takes the user's Odoo credentials"})
 		}
+		if ok, after := o.opts.Rate.Allow(userKey(id)); !ok {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(limits.RetryAfterSeconds(after)))
+			return o.writeError(c, &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many requests for this credential; retry after the Retry-After delay"})
+		}
 		c.Set(identityKey, id)
 		return next(c)
 	}
 }
+
+// userKey is what limits count under: one Odoo user of one database.
+func userKey(id *auth.Identity) string { return fmt.Sprintf("user:%s:%d", id.DB, id.UID) }
 
 func authFailure(err error) *Error {
 	switch {
@@ -225,6 +234,12 @@ func (o *Orchestrator) handleMessage(c echo.Context) error {
 	if err := o.decodeJSON(c, &msg); err != nil {
 		return o.writeError(c, err)
 	}
+	release, ok := o.opts.Streams.Acquire(userKey(identity(c)))
+	if !ok {
+		c.Response().Header().Set("Retry-After", "1")
+		return o.writeError(c, &Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", Message: "this credential already has the maximum number of open message streams"})
+	}
+	defer release()
 	ctx := c.Request().Context()
 	stream, r, err := o.openStream(ctx, identity(c), threadID, msg)
 	if err != nil {

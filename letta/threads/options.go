@@ -12,6 +12,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/letta"
+	"github.com/odoo-mcp/odoo-mcp/limits"
 )
 
 // Authenticator resolves an Authorization header to an Odoo identity (the
@@ -75,6 +76,10 @@ type Options struct {
 	// delete or edit it in Letta; every thread's tool calls would then fail).
 	// Default 10 minutes; negative: never.
 	Recheck time.Duration
+	// Rate limits requests per Odoo user; Streams caps the message streams
+	// one user may have open at once (nil: no limit).
+	Rate    *limits.Rate
+	Streams *limits.Streams
 	Logger  *slog.Logger
 }
 

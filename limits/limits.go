@@ -1,0 +1,101 @@
+// Package limits bounds what one caller may take from odoo-mcp: requests
+// per second (token bucket per caller) and concurrent streams per caller.
+package limits
+
+import (
+	"math"
+	"sync"
+	"time"
+
+	gocache "github.com/patrickmn/go-cache"
+	"golang.org/x/time/rate"
+)
+
+// Rate limits requests per key with a token bucket. Idle keys are forgotten
+// after a while, so memory stays bounded by the active callers.
+type Rate struct {
+	limit rate.Limit
+	burst int
+	mu    sync.Mutex
+	keys  *gocache.Cache
+}
+
+// NewRate allows perSecond requests per key on average, burst at once. A
+// perSecond of zero or less turns limiting off (nil).
+func NewRate(perSecond float64, burst int) *Rate {
+	if perSecond <= 0 {
+		return nil
+	}
+	if burst < 1 {
+		burst = int(math.Ceil(perSecond))
+	}
+	return &Rate{limit: rate.Limit(perSecond), burst: burst, keys: gocache.New(10*time.Minute, 10*time.Minute)}
+}
+
+// Allow takes one request for key. When refused, it says how long until a
+// request would be allowed (for Retry-After).
+func (r *Rate) Allow(key string) (ok bool, retryAfter time.Duration) {
+	if r == nil {
+		return true, 0
+	}
+	r.mu.Lock()
+	v, found := r.keys.Get(key)
+	if !found {
+		v = rate.NewLimiter(r.limit, r.burst)
+	}
+	// Touch on every use: the entry expires only after ten idle minutes.
+	r.keys.SetDefault(key, v)
+	r.mu.Unlock()
+	l := v.(*rate.Limiter)
+	now := time.Now()
+	res := l.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// Streams caps concurrent long-lived streams per key.
+type Streams struct {
+	max  int
+	mu   sync.Mutex
+	open map[string]int
+}
+
+// NewStreams allows max concurrent streams per key; zero or less is no cap (nil).
+func NewStreams(max int) *Streams {
+	if max <= 0 {
+		return nil
+	}
+	return &Streams{max: max, open: map[string]int{}}
+}
+
+// Acquire opens a stream for key; release must be called when it ends.
+func (s *Streams) Acquire(key string) (release func(), ok bool) {
+	if s == nil {
+		return func() {}, true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.open[key] >= s.max {
+		return nil, false
+	}
+	s.open[key]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.open[key]--; s.open[key] <= 0 {
+				delete(s.open, key)
+			}
+		})
+	}, true
+}
+
+// RetryAfterSeconds rounds a delay up to whole seconds, at least one, as
+// the Retry-After header wants.
+func RetryAfterSeconds(d time.Duration) int {
+	return max(1, int(math.Ceil(d.Seconds())))
+}
