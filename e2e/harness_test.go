@@ -73,6 +73,8 @@ func freeAddr(t *testing.T) string {
 type process struct {
 	URL    string // http://127.0.0.1:port
 	cmd    *exec.Cmd
+	exited chan struct{} // closed when the process has exited
+	err    error         // its exit error, valid once exited is closed
 	mu     sync.Mutex
 	stdout bytes.Buffer
 	stderr bytes.Buffer
@@ -118,15 +120,15 @@ func startBinary(t *testing.T, env []string, args ...string) *process {
 		t.Fatal(err)
 	}
 	p.cmd = cmd
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	p.exited = make(chan struct{})
+	go func() { p.err = cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		select {
-		case <-exited:
+		case <-p.exited:
 		case <-time.After(10 * time.Second):
 			cmd.Process.Kill()
-			<-exited
+			<-p.exited
 		}
 		if t.Failed() {
 			t.Logf("odoo-mcp stderr:\n%s", p.Logs())
@@ -135,8 +137,8 @@ func startBinary(t *testing.T, env []string, args ...string) *process {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		select {
-		case err := <-exited:
-			t.Fatalf("odoo-mcp exited early: %v\n%s", err, p.Logs())
+		case <-p.exited:
+			t.Fatalf("odoo-mcp exited early: %v\n%s", p.err, p.Logs())
 		default:
 		}
 		resp, err := http.Get(p.URL + "/healthz")

@@ -42,6 +42,8 @@ type serveConfig struct {
 	JSONResponse bool
 	MaxBodyBytes int64
 
+	ShutdownTimeout time.Duration
+
 	RateLimit  float64
 	RateBurst  int
 	MaxStreams int
@@ -172,6 +174,7 @@ func parseServeFlags(args []string) (*serveConfig, error) {
 	f.Bool(&c.Stateful, "stateful", "ODOO_MCP_STATEFUL", false, "keep MCP sessions in memory (default: stateless)")
 	f.Bool(&c.JSONResponse, "json-response", "ODOO_MCP_JSON_RESPONSE", false, "answer MCP POSTs with application/json instead of SSE")
 	f.Int64(&c.MaxBodyBytes, "max-body-bytes", "ODOO_MCP_MAX_BODY_BYTES", 1<<20, "largest accepted request body")
+	f.Duration(&c.ShutdownTimeout, "shutdown-timeout", "ODOO_MCP_SHUTDOWN_TIMEOUT", 15*time.Second, "on SIGTERM, how long in-flight tool calls and streams may finish")
 	f.Float64(&c.RateLimit, "rate-limit", "ODOO_MCP_RATE_LIMIT", 20, "requests per second per Odoo user or agent (0: no limit)")
 	f.Int(&c.RateBurst, "rate-burst", "ODOO_MCP_RATE_BURST", 40, "requests a caller may send at once above the rate")
 	f.Int(&c.MaxStreams, "max-streams", "ODOO_MCP_MAX_STREAMS", 4, "thread message streams one Odoo user may have open at once (0: no cap)")
@@ -230,7 +233,7 @@ func (c *serveConfig) validate() error {
 	if c.DefaultLimit <= 0 || c.MaxLimit <= 0 {
 		errs = append(errs, errors.New("--default-limit and --max-limit must be positive"))
 	}
-	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 {
+	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 || c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("timeouts and cache TTLs must be positive"))
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
