@@ -1,13 +1,16 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -278,5 +281,73 @@ func TestRateLimitPerUser(t *testing.T) {
 	// Wrong credentials are refused before the limiter: no bucket for strangers.
 	if resp := s.post(t, basicHeader("admin", "wrong"), initializeBody); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("wrong key: %d", resp.StatusCode)
+	}
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+// TestAuditLine: one structured line per tool call with who, tool, model,
+// records touched, outcome and duration; never values or secrets.
+func TestAuditLine(t *testing.T) {
+	logs := &syncBuffer{}
+	s := newStack(t, "18.0", func(c *Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	auth := basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey)
+	cs, err := s.connect(t, auth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretValue := "Very Private Name 4711"
+	res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_creator",
+		Arguments: map[string]any{"model": "res.partner", "fields": []any{map[string]any{"field": "name", "value": secretValue}}}})
+	if err != nil || res.IsError {
+		t.Fatal(res, err)
+	}
+	cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_retriever",
+		Arguments: map[string]any{"model": "no.such.model", "fields": []string{"name"}}})
+
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "tool call" {
+			lines = append(lines, m)
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("%d audit lines:\n%s", len(lines), logs.String())
+	}
+	created := lines[0]
+	if created["tool"] != "odoo_record_creator" || created["model"] != "res.partner" || created["outcome"] != "ok" ||
+		created["db"] != s.fake.DB() || created["uid"] != float64(fakeodoo.AdminUID) || created["records"] != float64(1) || created["duration"] == nil {
+		t.Errorf("creator audit line: %v", created)
+	}
+	if ids, _ := created["record_ids"].([]any); len(ids) != 1 {
+		t.Errorf("record ids: %v", created["record_ids"])
+	}
+	if lines[1]["outcome"] != "error" || lines[1]["model"] != "no.such.model" {
+		t.Errorf("failed call audit line: %v", lines[1])
+	}
+	all := logs.String()
+	for _, secret := range []string{secretValue, fakeodoo.AdminKey, auth} {
+		if strings.Contains(all, secret) {
+			t.Errorf("logs contain %q", secret)
+		}
 	}
 }

@@ -199,9 +199,16 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 			return next(ctx, method, req)
 		}
 		start := time.Now()
+		ctx, touched := tools.WithAudit(ctx)
 		res, err := next(ctx, method, req)
 		params, _ := req.GetParams().(*gomcp.CallToolParamsRaw)
 		attrs := []any{"tool", toolName(params), "duration", time.Since(start)}
+		if touched.Model != "" {
+			attrs = append(attrs, "model", touched.Model)
+		}
+		if len(touched.IDs) > 0 {
+			attrs = append(attrs, "record_ids", auditIDs(touched.IDs), "records", len(touched.IDs))
+		}
 		if extra := req.GetExtra(); extra != nil && extra.Header != nil {
 			if id, aerr := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization")); aerr == nil {
 				attrs = append(attrs, "db", id.DB, "uid", id.UID)
@@ -220,6 +227,15 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 		}
 		return res, err
 	}
+}
+
+// auditIDs bounds the ids written in one log line; the count is logged beside.
+func auditIDs(ids []int64) []int64 {
+	const max = 50
+	if len(ids) > max {
+		return ids[:max]
+	}
+	return ids
 }
 
 func toolName(p *gomcp.CallToolParamsRaw) string {

@@ -158,6 +158,10 @@ func handle[In any, Out any](e *env, run func(ctx context.Context, c Caller, in 
 		if err != nil {
 			return errorResult(err), nil
 		}
+		audit := auditOf(ctx)
+		if audit != nil {
+			audit.Model = modelOf(in)
+		}
 		c, err := e.caller(ctx, req)
 		if err != nil {
 			return errorResult(err), nil
@@ -169,8 +173,30 @@ func handle[In any, Out any](e *env, run func(ctx context.Context, c Caller, in 
 			}
 			return errorResult(err), nil
 		}
+		if t, ok := any(out).(touched); ok && audit != nil {
+			audit.IDs = t.touchedIDs()
+		}
 		return jsonResult(out)
 	}
+}
+
+// modelOf reads the model argument every tool has.
+func modelOf(in any) string {
+	switch a := in.(type) {
+	case retrieverArgs:
+		return a.Model
+	case creatorArgs:
+		return a.Model
+	case updaterArgs:
+		return a.Model
+	case unlinkerArgs:
+		return a.Model
+	case executorArgs:
+		return a.Model
+	case inspectorArgs:
+		return a.Model
+	}
+	return ""
 }
 
 // jsonResult returns out both as structured content and as a JSON text

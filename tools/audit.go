@@ -1,0 +1,69 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+)
+
+// Audit is what one tool call touched, for the audit log line: the model
+// and the record ids read or written. Values are never recorded.
+type Audit struct {
+	Model string
+	IDs   []int64
+}
+
+type auditKey struct{}
+
+// WithAudit returns a context in which the tool handler fills the returned
+// Audit; the caller logs it after the call.
+func WithAudit(ctx context.Context) (context.Context, *Audit) {
+	a := &Audit{}
+	return context.WithValue(ctx, auditKey{}, a), a
+}
+
+func auditOf(ctx context.Context) *Audit {
+	a, _ := ctx.Value(auditKey{}).(*Audit)
+	return a
+}
+
+// touched is implemented by results that know which records they touched.
+type touched interface{ touchedIDs() []int64 }
+
+func (r retrieverResult) touchedIDs() []int64 { return recordIDs(r.Records) }
+func (r creatorResult) touchedIDs() []int64   { return createdIDs(r.Records) }
+func (r updaterResult) touchedIDs() []int64   { return r.IDs }
+func (r unlinkerResult) touchedIDs() []int64  { return createdIDs(r.DeletedRecords) }
+func (r executorResult) touchedIDs() []int64  { return r.RecordIDs }
+
+func createdIDs(rs []createdRecord) []int64 {
+	out := make([]int64, len(rs))
+	for i, r := range rs {
+		out[i] = r.ID
+	}
+	return out
+}
+
+// recordIDs reads the id of each record. Odoo writes "id" first, so the
+// fast path parses it straight from the bytes; anything else is decoded.
+func recordIDs(records []json.RawMessage) []int64 {
+	out := make([]int64, 0, len(records))
+	for _, r := range records {
+		if rest, ok := bytes.CutPrefix(r, []byte(`{"id":`)); ok {
+			if end := bytes.IndexAny(rest, ",}"); end > 0 {
+				if id, err := strconv.ParseInt(string(bytes.TrimSpace(rest[:end])), 10, 64); err == nil {
+					out = append(out, id)
+					continue
+				}
+			}
+		}
+		var row struct {
+			ID int64 `json:"id"`
+		}
+		if json.Unmarshal(r, &row) == nil {
+			out = append(out, row.ID)
+		}
+	}
+	return out
+}
