@@ -15,10 +15,10 @@ func describe(err error) string {
 	switch {
 	case errors.As(err, &oe):
 		return odooErrorText(oe)
-	case errors.Is(err, odoorpc.ErrUnavailable):
-		return "Odoo is not reachable right now; try again later"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "Odoo did not answer in time; try again later or ask for fewer records"
+	case errors.Is(err, odoorpc.ErrUnavailable):
+		return "Odoo is not reachable right now; try again later"
 	case errors.Is(err, odoorpc.ErrNamedArgumentsOnly):
 		return "this Odoo (19 or later, JSON-2) binds method parameters by name: pass them in kwargs instead of args"
 	case errors.Is(err, odoorpc.ErrProtocol):

@@ -42,7 +42,8 @@ type serveConfig struct {
 	JSONResponse bool
 	MaxBodyBytes int64
 
-	ShutdownTimeout time.Duration
+	ShutdownTimeout   time.Duration
+	ReadHeaderTimeout time.Duration
 
 	RateLimit  float64
 	RateBurst  int
@@ -153,8 +154,25 @@ func (f *envFlags) Duration(p *time.Duration, name, env string, def time.Duratio
 }
 
 func parseServeFlags(args []string) (*serveConfig, error) {
+	c, f := newServeFlags("serve")
+	if len(f.errs) > 0 {
+		return nil, errors.Join(f.errs...)
+	}
+	if err := f.fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if f.fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(f.fs.Args(), " "))
+	}
+	return c, c.validate()
+}
+
+// newServeFlags registers every flag of serve, with its environment
+// variable, on a new flag set called name. stdio, config and doctor read
+// the same flags (stdio and config a subset: see subsetFlags).
+func newServeFlags(name string) (*serveConfig, *envFlags) {
 	c := &serveConfig{}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	f := &envFlags{fs: fs}
 	f.String(&c.Listen, "listen", "ODOO_MCP_LISTEN", "127.0.0.1:8808", "address to listen on")
 	f.String(&c.OdooURL, "odoo-url", "ODOO_URL", "", "Odoo base URL, e.g. http://localhost:8069")
@@ -174,9 +192,10 @@ func parseServeFlags(args []string) (*serveConfig, error) {
 	f.Bool(&c.Stateful, "stateful", "ODOO_MCP_STATEFUL", false, "keep MCP sessions in memory (default: stateless)")
 	f.Bool(&c.JSONResponse, "json-response", "ODOO_MCP_JSON_RESPONSE", false, "answer MCP POSTs with application/json instead of SSE")
 	f.Int64(&c.MaxBodyBytes, "max-body-bytes", "ODOO_MCP_MAX_BODY_BYTES", 1<<20, "largest accepted request body")
+	f.Duration(&c.ReadHeaderTimeout, "read-header-timeout", "ODOO_MCP_READ_HEADER_TIMEOUT", 10*time.Second, "how long a client may take to send its request headers")
 	f.Duration(&c.ShutdownTimeout, "shutdown-timeout", "ODOO_MCP_SHUTDOWN_TIMEOUT", 15*time.Second, "on SIGTERM, how long in-flight tool calls and streams may finish")
-	f.Float64(&c.RateLimit, "rate-limit", "ODOO_MCP_RATE_LIMIT", 20, "requests per second per Odoo user or agent (0: no limit)")
-	f.Int(&c.RateBurst, "rate-burst", "ODOO_MCP_RATE_BURST", 40, "requests a caller may send at once above the rate")
+	f.Float64(&c.RateLimit, "rate-limit", "ODOO_MCP_RATE_LIMIT", 50, "requests per second per Odoo user or agent (0: no limit)")
+	f.Int(&c.RateBurst, "rate-burst", "ODOO_MCP_RATE_BURST", 200, "requests a caller may send at once above the rate")
 	f.Int(&c.MaxStreams, "max-streams", "ODOO_MCP_MAX_STREAMS", 4, "thread message streams one Odoo user may have open at once (0: no cap)")
 	f.String(&c.LogLevel, "log-level", "ODOO_MCP_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.String(&c.LogFormat, "log-format", "ODOO_MCP_LOG_FORMAT", "auto", "auto (text on a terminal, JSON otherwise), text or json")
@@ -191,16 +210,7 @@ func parseServeFlags(args []string) (*serveConfig, error) {
 	f.Duration(&c.ThreadTokenTTL, "thread-token-ttl", "ODOO_MCP_THREAD_TOKEN_TTL", auth.DefaultTokenTTL, "lifetime of a thread's token (reissued at half-life when the thread is used)")
 	f.Bool(&c.Demo, "demo", "ODOO_MCP_DEMO", false, "run an in-memory demo Odoo in this process and serve it")
 	f.String(&c.DemoVersion, "demo-version", "ODOO_MCP_DEMO_VERSION", "18.0", "Odoo version the demo plays: 18.0 or 19.0")
-	if len(f.errs) > 0 {
-		return nil, errors.Join(f.errs...)
-	}
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	return c, c.validate()
+	return c, f
 }
 
 func (c *serveConfig) validate() error {
@@ -233,7 +243,7 @@ func (c *serveConfig) validate() error {
 	if c.DefaultLimit <= 0 || c.MaxLimit <= 0 {
 		errs = append(errs, errors.New("--default-limit and --max-limit must be positive"))
 	}
-	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 || c.ShutdownTimeout <= 0 {
+	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 || c.ShutdownTimeout <= 0 || c.ReadHeaderTimeout <= 0 {
 		errs = append(errs, errors.New("timeouts and cache TTLs must be positive"))
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
