@@ -351,3 +351,34 @@ func TestAuditLine(t *testing.T) {
 		}
 	}
 }
+
+// TestListingTokenCannotCallTools: the token Letta uses to list tools (the
+// default of its header template) lists all tools and runs none.
+func TestListingTokenCannotCallTools(t *testing.T) {
+	var tokens *auth.Tokens
+	s := newStack(t, "18.0", func(c *Config) {
+		var err error
+		tokens, err = auth.NewTokens("listing-test-signing-key-0123456789abcdef", "odoo", 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		client := c.Odoo.(*odoorpc.Client)
+		c.Auth = auth.NewAuthenticator(client, auth.Options{Tokens: tokens})
+	})
+	cs, err := s.connect(t, "Bearer "+tokens.ListingToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := cs.ListTools(context.Background(), nil)
+	if err != nil || len(list.Tools) != 6 {
+		t.Fatalf("listing: %v %v", list, err)
+	}
+	res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_retriever",
+		Arguments: map[string]any{"model": "res.partner", "fields": []string{"name"}}})
+	if err != nil || !res.IsError || !strings.Contains(res.Content[0].(*gomcp.TextContent).Text, "can list tools but not call them") {
+		t.Fatalf("tool call with the listing token: %v %v", res, err)
+	}
+	if n := s.fake.Requests(); n != 0 {
+		t.Fatalf("the listing token reached Odoo %d times", n)
+	}
+}
