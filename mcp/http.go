@@ -26,13 +26,12 @@ func NewEcho(ep *Endpoint, cfg HTTPConfig) *echo.Echo {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
-		TargetHeader: echo.HeaderXRequestID,
-	}))
+	e.Use(requestID)
+	ep.server.AddReceivingMiddleware(mcpRequestID)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			log.Error("panic in request", "path", c.Path(), "error", err.Error())
+			log.ErrorContext(c.Request().Context(), "panic in request", "path", c.Path(), "error", err.Error())
 			return err
 		},
 	}))

@@ -9,6 +9,8 @@ import (
 
 	"github.com/lmittmann/tint"
 	"github.com/mattn/go-isatty"
+
+	"github.com/odoo-mcp/odoo-mcp/requestid"
 )
 
 func parseLevel(s string) (slog.Level, error) {
@@ -20,7 +22,8 @@ func parseLevel(s string) (slog.Level, error) {
 }
 
 // newLogger logs with tint on a terminal and JSON elsewhere (containers,
-// files), always to w (stderr).
+// files), always to w (stderr). A line logged with a request's context
+// carries the request's id (request_id).
 func newLogger(w io.Writer, level, format string) *slog.Logger {
 	l, _ := parseLevel(level)
 	if format == "auto" {
@@ -30,7 +33,7 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 		}
 	}
 	if format == "text" {
-		return slog.New(tint.NewHandler(w, &tint.Options{Level: l, TimeFormat: "15:04:05.000"}))
+		return slog.New(requestid.Handler(tint.NewHandler(w, &tint.Options{Level: l, TimeFormat: "15:04:05.000"})))
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(requestid.Handler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})))
 }

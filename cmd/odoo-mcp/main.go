@@ -25,6 +25,11 @@ const usage = `odoo-mcp: the Odoo tools for AI agents, over MCP.
 Usage:
   odoo-mcp serve [flags]     serve MCP at /mcp (see: odoo-mcp serve -h)
   odoo-mcp serve --demo      serve an in-memory demo Odoo, no setup needed
+  odoo-mcp stdio [flags]     serve the tools over standard input/output (desktop clients)
+  odoo-mcp config CLIENT     print a configuration for claude-desktop, cursor, letta or inspector
+  odoo-mcp doctor [flags]    check the configuration end to end, with fixes
+  odoo-mcp chat --thread ID [message]
+                             talk to a chat thread (Letta) from the terminal
   odoo-mcp healthcheck       exit 0 when the local server answers /healthz
   odoo-mcp version           print the version
 `
@@ -60,6 +65,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "healthcheck":
 		return healthcheck(ctx, args[1:], stdout, stderr)
+	case "stdio":
+		return runStdio(ctx, args[1:], os.Stdin, stdout, stderr)
+	case "config":
+		return runConfig(args[1:], stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, args[1:], stdout, stderr)
+	case "chat":
+		return runChat(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, versionString())
 		return 0

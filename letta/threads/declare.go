@@ -55,7 +55,7 @@ func (o *Orchestrator) Declare(ctx context.Context, id *auth.Identity, threadID 
 		if err != nil {
 			return nil, err
 		}
-		o.log.Info("thread declared", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agent", th.AgentID,
+		o.log.InfoContext(ctx, "thread declared", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agent", th.AgentID,
 			"created", th.Created, "changed", th.Changed)
 		return th, nil
 	}
@@ -71,9 +71,9 @@ func (o *Orchestrator) dropDuplicates(ctx context.Context, rs []record) {
 	}
 	for _, r := range rs[1:] {
 		if err := o.deleteAgent(ctx, r.agent.ID); err != nil {
-			o.log.Warn("could not delete a duplicate thread agent; the next declaration will", "agent", r.agent.ID, "error", redact(err.Error()))
+			o.log.WarnContext(ctx, "could not delete a duplicate thread agent; the next declaration will", "agent", r.agent.ID, "error", redact(err.Error()))
 		} else {
-			o.log.Info("deleted a duplicate thread agent", "agent", r.agent.ID, "kept", rs[0].agent.ID, "thread", r.meta.ThreadID)
+			o.log.InfoContext(ctx, "deleted a duplicate thread agent", "agent", r.agent.ID, "kept", rs[0].agent.ID, "thread", r.meta.ThreadID)
 		}
 	}
 }
@@ -161,7 +161,7 @@ func (o *Orchestrator) undo(ctx context.Context, agentID string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	if err := o.deleteAgent(ctx, agentID); err != nil {
-		o.log.Warn("could not delete a half-created thread agent; the next declaration of the thread will adopt it",
+		o.log.WarnContext(ctx, "could not delete a half-created thread agent; the next declaration of the thread will adopt it",
 			"agent", agentID, "error", redact(err.Error()))
 	}
 }

@@ -100,7 +100,7 @@ func (o *Orchestrator) writeError(c echo.Context, err error) error {
 		return nil // the caller left: nothing to answer
 	}
 	if e.Status >= 500 {
-		o.log.Warn("thread API request failed", "method", c.Request().Method, "path", c.Path(), "status", e.Status, "code", e.Code, "error", e.Error())
+		o.log.WarnContext(c.Request().Context(), "thread API request failed", "method", c.Request().Method, "path", c.Path(), "status", e.Status, "code", e.Code, "error", e.Error())
 	}
 	h := c.Response().Header()
 	switch e.Status {
@@ -252,7 +252,7 @@ func (o *Orchestrator) handleMessage(c echo.Context) error {
 			return nil
 		}
 		if rerr != nil {
-			o.log.Warn("thread run failed", "thread", threadID, "agent", r.agent.ID, "error", rerr.Message)
+			o.log.WarnContext(ctx, "thread run failed", "thread", threadID, "agent", r.agent.ID, "error", rerr.Message)
 			return c.JSON(rerr.Status, map[string]any{"error": rerr.Code, "message": rerr.Message, "partial": reply})
 		}
 		return c.JSON(http.StatusOK, reply)

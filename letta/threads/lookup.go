@@ -135,7 +135,7 @@ func (o *Orchestrator) Delete(ctx context.Context, id *auth.Identity, threadID s
 		}
 	}
 	if len(rs) > 0 {
-		o.log.Info("thread deleted", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agents", len(rs))
+		o.log.InfoContext(ctx, "thread deleted", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agents", len(rs))
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func (o *Orchestrator) agentFor(ctx context.Context, id *auth.Identity, threadID
 			}
 			return nil, err
 		}
-		o.log.Info("thread tools attached again", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agent", r.agent.ID, "tools", lost)
+		o.log.InfoContext(ctx, "thread tools attached again", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agent", r.agent.ID, "tools", lost)
 	}
 	reason := o.tokenReason(id, r, false)
 	if reason == "" {
@@ -114,7 +114,7 @@ func (o *Orchestrator) agentFor(ctx context.Context, id *auth.Identity, threadID
 		return nil, lettaFailure("renewing the thread's token", err)
 	}
 	o.markCurrent(r.agent.ID, next.TokenID)
-	o.log.Info("thread token reissued", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agent", r.agent.ID, "reason", reason)
+	o.log.InfoContext(ctx, "thread token reissued", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agent", r.agent.ID, "reason", reason)
 	return &record{agent: upd, meta: next}, nil
 }
 
