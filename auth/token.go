@@ -75,6 +75,10 @@ type Revocations interface {
 	CurrentTokenID(ctx context.Context, agentID string) (string, error)
 }
 
+// ErrRevocationUnknown wraps a Revocations failure to answer (its source,
+// Letta, unreachable): the token may be good, so callers answer 503, not 401.
+var ErrRevocationUnknown = errors.New("the thread token could not be checked")
+
 // ErrRevoked is a token whose agent is gone or that has been reissued.
 var ErrRevoked = fmt.Errorf("%w: this thread token was revoked", ErrInvalid)
 

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
-	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
@@ -126,7 +125,7 @@ func writeAuthError(w http.ResponseWriter, err error) {
 		writeJSONError(w, http.StatusServiceUnavailable, "odoo_unavailable", "Odoo is not reachable, credentials could not be checked; try again later")
 		return
 	}
-	if errors.Is(err, letta.ErrUnavailable) {
+	if errors.Is(err, auth.ErrRevocationUnknown) {
 		// A thread token is checked against Letta (is it still the agent's
 		// current one?): Letta down says nothing about the token, so 503.
 		w.Header().Set("Retry-After", "5")

@@ -74,11 +74,11 @@ func (o *Orchestrator) askToken(ctx context.Context, agentID string) (revEntry, 
 			return revEntry{revoked: true, at: now}, nil
 		}
 		if errors.Is(err, letta.ErrUnavailable) {
-			return revEntry{}, fmt.Errorf("checking the thread token with Letta: %w", err)
+			return revEntry{}, fmt.Errorf("checking the thread token with Letta: %w: %w", auth.ErrRevocationUnknown, err)
 		}
 		// Letta answered, but failed or made no sense: it could not be asked
 		// either.
-		return revEntry{}, fmt.Errorf("checking the thread token with Letta: %w: %w", letta.ErrUnavailable, err)
+		return revEntry{}, fmt.Errorf("checking the thread token with Letta: %w: %w: %w", auth.ErrRevocationUnknown, letta.ErrUnavailable, err)
 	}
 	if len(a.Tags) > 0 && !slices.Contains(a.Tags, TagManaged) {
 		return revEntry{revoked: true, at: now}, nil
