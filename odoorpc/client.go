@@ -267,18 +267,22 @@ func (c *Client) WhoAmI(ctx context.Context, key string) (uid int64, userContext
 	return int64(f), userContext, nil
 }
 
-// post sends one JSON request and returns the response body, bounded in
-// size. Transport failures become *UnavailableError.
-func (c *Client) post(ctx context.Context, path string, body any, header func(http.Header)) (int, http.Header, []byte, error) {
+// post sends one JSON request, whose body encode appends to the buffer
+// it is given, and returns the response body, bounded in size. Transport
+// failures become *UnavailableError.
+func (c *Client) post(ctx context.Context, path string, encode func([]byte) ([]byte, error), header func(http.Header)) (int, http.Header, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer bufPool.Put(buf)
-	if err := json.NewEncoder(buf).Encode(body); err != nil {
+	// Not pooled: the transport may still read a request body after Do
+	// returns (a server that answers before reading it all), so a reused
+	// buffer could be overwritten under it.
+	body, err := encode(make([]byte, 0, 512))
+	if err != nil {
 		return 0, nil, nil, fmt.Errorf("encode request: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(buf.Bytes()))
+	// A newline ends the body, as json.Encoder wrote it.
+	body = append(body, '\n')
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -288,30 +292,27 @@ func (c *Client) post(ctx context.Context, path string, body any, header func(ht
 	if header != nil {
 		header(req.Header)
 	}
-	op := "POST " + path
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 			return 0, nil, nil, ctx.Err()
 		}
-		return 0, nil, nil, &UnavailableError{Op: op, Err: unwrapURLError(err)}
+		return 0, nil, nil, &UnavailableError{Op: "POST " + path, Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
-		return 0, nil, nil, &UnavailableError{Op: op, Err: fmt.Errorf("reading the response: %w", unwrapURLError(err))}
+		return 0, nil, nil, &UnavailableError{Op: "POST " + path, Err: fmt.Errorf("reading the response: %w", unwrapURLError(err))}
 	}
 	if int64(len(data)) > c.maxBody {
-		return 0, nil, nil, fmt.Errorf("%w: %s: response larger than %d bytes", ErrProtocol, op, c.maxBody)
+		return 0, nil, nil, fmt.Errorf("%w: POST %s: response larger than %d bytes", ErrProtocol, path, c.maxBody)
 	}
 	// Gateways in front of Odoo answer 502-504 with HTML: Odoo itself is not there.
 	if resp.StatusCode >= 502 && resp.StatusCode <= 504 && !isJSON(resp.Header) {
-		return 0, nil, nil, &UnavailableError{Op: op, Err: fmt.Errorf("HTTP %s", resp.Status)}
+		return 0, nil, nil, &UnavailableError{Op: "POST " + path, Err: fmt.Errorf("HTTP %s", resp.Status)}
 	}
 	return resp.StatusCode, resp.Header, data, nil
 }
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func isJSON(h http.Header) bool {
 	return strings.Contains(strings.ToLower(h.Get("Content-Type")), "json")

@@ -16,6 +16,23 @@ type json2Error struct {
 // json2 runs a Call through POST /json/2/<model>/<method>. Parameters are
 // bound by name: ids and context are reserved keys beside the kwargs.
 func (c *Client) json2(ctx context.Context, key string, call Call) (json.RawMessage, error) {
+	body, err := json2Body(call)
+	if err != nil {
+		return nil, err
+	}
+	path := "/json/2/" + url.PathEscape(call.Model) + "/" + url.PathEscape(call.Method)
+	status, header, data, err := c.post(ctx, path, func(dst []byte) ([]byte, error) { return appendJSON(dst, body) }, func(h http.Header) {
+		h.Set("Authorization", "bearer "+key)
+		h.Set("X-Odoo-Database", c.db)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return decodeJSON2(status, header, data)
+}
+
+// json2Body is the JSON-2 request body of call.
+func json2Body(call Call) (map[string]any, error) {
 	body := make(map[string]any, len(call.Kwargs)+len(call.Args)+2)
 	for k, v := range call.Kwargs {
 		body[k] = v
@@ -29,15 +46,7 @@ func (c *Client) json2(ctx context.Context, key string, call Call) (json.RawMess
 	if len(call.Context) > 0 {
 		body["context"] = call.Context
 	}
-	path := "/json/2/" + url.PathEscape(call.Model) + "/" + url.PathEscape(call.Method)
-	status, header, data, err := c.post(ctx, path, body, func(h http.Header) {
-		h.Set("Authorization", "bearer "+key)
-		h.Set("X-Odoo-Database", c.db)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return decodeJSON2(status, header, data)
+	return body, nil
 }
 
 func decodeJSON2(status int, header http.Header, data []byte) (json.RawMessage, error) {

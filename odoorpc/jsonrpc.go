@@ -6,23 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 )
 
 var requestID atomic.Int64
-
-type rpcRequest struct {
-	JSONRPC string    `json:"jsonrpc"`
-	Method  string    `json:"method"`
-	ID      int64     `json:"id"`
-	Params  rpcParams `json:"params"`
-}
-
-type rpcParams struct {
-	Service string `json:"service"`
-	Method  string `json:"method"`
-	Args    []any  `json:"args"`
-}
 
 // rpcResponse keeps result raw: its absence (a method that returned None)
 // leaves it nil, which Execute reports as JSON null.
@@ -44,19 +32,51 @@ var jsonNull = json.RawMessage("null")
 
 // jsonrpc calls service.method over /jsonrpc.
 func (c *Client) jsonrpc(ctx context.Context, service, method string, args []any) (json.RawMessage, error) {
-	req := rpcRequest{JSONRPC: "2.0", Method: "call", ID: requestID.Add(1),
-		Params: rpcParams{Service: service, Method: method, Args: args}}
-	status, _, body, err := c.post(ctx, "/jsonrpc", req, nil)
+	return c.rpc(ctx, func(dst []byte, id int64) ([]byte, error) {
+		dst = appendEnvelope(dst, id, service, method)
+		dst, err := appendJSON(dst, args)
+		return append(dst, "}}"...), err
+	})
+}
+
+// rpc posts the request encode writes with a new request id.
+func (c *Client) rpc(ctx context.Context, encode func(dst []byte, id int64) ([]byte, error)) (json.RawMessage, error) {
+	id := requestID.Add(1)
+	status, _, body, err := c.post(ctx, "/jsonrpc", func(dst []byte) ([]byte, error) { return encode(dst, id) }, nil)
 	if err != nil {
 		return nil, err
 	}
 	return decodeRPC(status, body)
 }
 
+// appendEnvelope writes a JSON-RPC request up to its arguments:
+// {"jsonrpc":"2.0","method":"call","id":N,"params":{"service":...,
+// "method":...,"args": (encoding/json's bytes for the struct it once was).
+// The caller closes it with "}}".
+func appendEnvelope(dst []byte, id int64, service, method string) []byte {
+	dst = append(dst, `{"jsonrpc":"2.0","method":"call","id":`...)
+	dst = strconv.AppendInt(dst, id, 10)
+	dst = append(dst, `,"params":{"service":`...)
+	dst = appendString(dst, service)
+	dst = append(dst, `,"method":`...)
+	dst = appendString(dst, method)
+	return append(dst, `,"args":`...)
+}
+
 // decodeRPC turns a /jsonrpc answer into its result or a typed error.
 func decodeRPC(status int, body []byte) (json.RawMessage, error) {
 	if status != http.StatusOK {
 		return nil, fmt.Errorf("%w: /jsonrpc answered HTTP %d: %s", ErrProtocol, status, snippet(body))
+	}
+	// A success is sliced out of the (validated) body: decoding it into a
+	// RawMessage scanned it twice and copied the result.
+	if json.Valid(body) {
+		if result, found, ok := rpcResult(body); ok {
+			if !found {
+				return jsonNull, nil
+			}
+			return result, nil
+		}
 	}
 	var resp rpcResponse
 	if err := json.Unmarshal(body, &resp); err != nil {
@@ -76,27 +96,53 @@ func decodeRPC(status int, body []byte) (json.RawMessage, error) {
 	return resp.Result, nil
 }
 
-// executeKW runs a Call through object.execute_kw. Record methods take the
-// ids as their first positional argument.
+// executeKW runs a Call through object.execute_kw.
 func (c *Client) executeKW(ctx context.Context, cred Credentials, call Call) (json.RawMessage, error) {
-	positional := make([]any, 0, len(call.Args)+1)
+	return c.rpc(ctx, func(dst []byte, id int64) ([]byte, error) { return c.appendExecuteKW(dst, id, cred, call) })
+}
+
+// appendExecuteKW writes the execute_kw request of call: args are [db,
+// uid, key, model, method, positional, kwargs]. Record methods take the
+// ids as their first positional argument; the context goes into kwargs.
+func (c *Client) appendExecuteKW(dst []byte, id int64, cred Credentials, call Call) ([]byte, error) {
+	dst = appendEnvelope(dst, id, "object", "execute_kw")
+	dst = append(dst, '[')
+	dst = appendString(dst, c.db)
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, cred.UID, 10)
+	dst = append(dst, ',')
+	dst = appendString(dst, cred.Key)
+	dst = append(dst, ',')
+	dst = appendString(dst, call.Model)
+	dst = append(dst, ',')
+	dst = appendString(dst, call.Method)
+	dst = append(dst, ",["...)
+	n := 0
 	if call.IDs != nil {
-		positional = append(positional, call.IDs)
+		dst, _ = appendJSON(dst, call.IDs)
+		n++
 	}
-	positional = append(positional, call.Args...)
-	kwargs := call.Kwargs
-	if len(call.Context) > 0 {
-		kwargs = make(map[string]any, len(call.Kwargs)+1)
-		for k, v := range call.Kwargs {
-			kwargs[k] = v
+	for _, a := range call.Args {
+		if n > 0 {
+			dst = append(dst, ',')
 		}
-		kwargs["context"] = call.Context
+		var err error
+		if dst, err = appendJSON(dst, a); err != nil {
+			return dst, err
+		}
+		n++
 	}
-	if kwargs == nil {
-		kwargs = map[string]any{}
+	dst = append(dst, "],"...)
+	var err error
+	switch {
+	case len(call.Context) > 0:
+		dst, err = appendObject(dst, call.Kwargs, "context", call.Context)
+	case call.Kwargs == nil:
+		dst = append(dst, "{}"...)
+	default:
+		dst, err = appendObject(dst, call.Kwargs, "", nil)
 	}
-	return c.jsonrpc(ctx, "object", "execute_kw",
-		[]any{c.db, cred.UID, cred.Key, call.Model, call.Method, positional, kwargs})
+	return append(dst, "]}}"...), err
 }
 
 func snippet(b []byte) string {
