@@ -45,18 +45,15 @@ func createdIDs(rs []createdRecord) []int64 {
 	return out
 }
 
-// recordIDs reads the id of each record. Odoo writes "id" first, so the
-// fast path parses it straight from the bytes; anything else is decoded.
+// recordIDs reads the id of each record. Odoo writes "id" first (with a
+// space after the colon, as Python's json does; the fake writes none), so
+// the fast path parses it straight from the bytes; anything else is decoded.
 func recordIDs(records []json.RawMessage) []int64 {
 	out := make([]int64, 0, len(records))
 	for _, r := range records {
-		if rest, ok := bytes.CutPrefix(r, []byte(`{"id":`)); ok {
-			if end := bytes.IndexAny(rest, ",}"); end > 0 {
-				if id, err := strconv.ParseInt(string(bytes.TrimSpace(rest[:end])), 10, 64); err == nil {
-					out = append(out, id)
-					continue
-				}
-			}
+		if id, ok := leadingID(r); ok {
+			out = append(out, id)
+			continue
 		}
 		var row struct {
 			ID int64 `json:"id"`
@@ -66,4 +63,30 @@ func recordIDs(records []json.RawMessage) []int64 {
 		}
 	}
 	return out
+}
+
+// leadingID parses {"id": <integer> at the start of a record.
+func leadingID(r []byte) (int64, bool) {
+	i := skipSpace(r, 0)
+	if i >= len(r) || r[i] != '{' {
+		return 0, false
+	}
+	i = skipSpace(r, i+1)
+	if !bytes.HasPrefix(r[i:], []byte(`"id"`)) {
+		return 0, false
+	}
+	i = skipSpace(r, i+4)
+	if i >= len(r) || r[i] != ':' {
+		return 0, false
+	}
+	i = skipSpace(r, i+1)
+	end := i
+	for end < len(r) && (r[end] >= '0' && r[end] <= '9' || end == i && r[end] == '-') {
+		end++
+	}
+	if end == i || end >= len(r) || r[end] != ',' && r[end] != '}' && r[end] != ' ' && r[end] != '\n' && r[end] != '\r' && r[end] != '\t' {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(string(r[i:end]), 10, 64)
+	return id, err == nil
 }

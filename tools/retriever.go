@@ -118,9 +118,9 @@ func (e *env) retrieve(ctx context.Context, c Caller, in retrieverArgs) (retriev
 	if err != nil {
 		return res, err
 	}
-	var records []json.RawMessage
-	if err := json.Unmarshal(raw, &records); err != nil {
-		return res, fmt.Errorf("%w: search_read: %v", odoorpc.ErrProtocol, err)
+	records, err := splitArray(raw)
+	if err != nil {
+		return res, fmt.Errorf("search_read: %w", err)
 	}
 	res.HasMore = len(records) > limit
 	if res.HasMore {

@@ -19,7 +19,8 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
-// Odoo is what the tools need from an Odoo client.
+// Odoo is what the tools need from an Odoo client. Execute returns valid
+// JSON (odoorpc checks every answer); the retriever relies on it.
 type Odoo interface {
 	Execute(ctx context.Context, cred odoorpc.Credentials, call odoorpc.Call) (json.RawMessage, error)
 }
@@ -123,7 +124,7 @@ func (e *env) guard(t Tool, h mcp.ToolHandler) mcp.ToolHandler {
 	return func(ctx context.Context, req *mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				e.Logger.Error("tool panicked", "tool", t.Def.Name, "panic", fmt.Sprint(r))
+				e.Logger.ErrorContext(ctx, "tool panicked", "tool", t.Def.Name, "panic", fmt.Sprint(r))
 				res, err = errorResult(errors.New("internal error in odoo-mcp; the call was not completed")), nil
 			}
 		}()
@@ -202,9 +203,14 @@ func modelOf(in any) string {
 // jsonResult returns out both as structured content and as a JSON text
 // block: Letta reads only the text, MCP clients may read either.
 func jsonResult(out any) (*mcp.CallToolResult, error) {
-	text, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("encode result: %w", err)
+	var text []byte
+	if a, ok := out.(jsonAppender); ok {
+		text = a.appendJSON(make([]byte, 0, 1024))
+	} else {
+		var err error
+		if text, err = json.Marshal(out); err != nil {
+			return nil, fmt.Errorf("encode result: %w", err)
+		}
 	}
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{&mcp.TextContent{Text: string(text)}},
