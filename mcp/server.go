@@ -107,9 +107,18 @@ func (ep *Endpoint) caller(ctx context.Context, req *gomcp.CallToolRequest) (too
 	if id.Thread != nil && !slices.Contains(id.Thread.Tools, req.Params.Name) {
 		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s is not enabled for this thread", req.Params.Name)}
 	}
+	if a, ok := ctx.Value(callerKey{}).(*callerSeen); ok {
+		a.id = id // for the audit line: no second lookup
+	}
 	c := tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: ep.odooContext(id)}
 	return c, nil
 }
+
+// callerKey carries a *callerSeen from the audit middleware to caller,
+// which records the identity it resolved.
+type callerKey struct{}
+
+type callerSeen struct{ id *auth.Identity }
 
 func (ep *Endpoint) identity(ctx context.Context, extra *gomcp.RequestExtra) (*auth.Identity, error) {
 	if extra == nil || extra.Header == nil {
@@ -200,7 +209,8 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 		}
 		start := time.Now()
 		ctx, touched := tools.WithAudit(ctx)
-		res, err := next(ctx, method, req)
+		seen := &callerSeen{}
+		res, err := next(context.WithValue(ctx, callerKey{}, seen), method, req)
 		params, _ := req.GetParams().(*gomcp.CallToolParamsRaw)
 		attrs := []any{"tool", toolName(params), "duration", time.Since(start)}
 		if touched.Model != "" {
@@ -209,12 +219,18 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 		if len(touched.IDs) > 0 {
 			attrs = append(attrs, "record_ids", auditIDs(touched.IDs), "records", len(touched.IDs))
 		}
-		if extra := req.GetExtra(); extra != nil && extra.Header != nil {
-			if id, aerr := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization")); aerr == nil {
-				attrs = append(attrs, "db", id.DB, "uid", id.UID)
-				if id.Thread != nil {
-					attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)
-				}
+		id := seen.id
+		if extra := req.GetExtra(); id == nil && extra != nil && extra.Header != nil {
+			// The call ended before its caller was resolved (bad
+			// arguments, say): look the credential up here.
+			if found, aerr := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization")); aerr == nil {
+				id = found
+			}
+		}
+		if id != nil {
+			attrs = append(attrs, "db", id.DB, "uid", id.UID)
+			if id.Thread != nil {
+				attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)
 			}
 		}
 		switch r, _ := res.(*gomcp.CallToolResult); {
