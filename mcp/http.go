@@ -26,6 +26,7 @@ func NewEcho(ep *Endpoint, cfg HTTPConfig) *echo.Echo {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.Use(newIdleRelease(30 * time.Second).middleware)
 	e.Use(requestID)
 	ep.server.AddReceivingMiddleware(mcpRequestID)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
