@@ -52,6 +52,9 @@ type Options struct {
 	FailureTTL time.Duration
 	// Tokens verifies thread tokens; nil refuses them.
 	Tokens *Tokens
+	// OnCache, when set, is told whether each check was answered from the
+	// cache (for metrics).
+	OnCache func(hit bool)
 }
 
 // Authenticator checks Authorization headers against Odoo, with a cache so
@@ -62,6 +65,7 @@ type Authenticator struct {
 	ttl     time.Duration
 	failTTL time.Duration
 	tokens  *Tokens
+	onCache func(hit bool)
 	flight  singleflight.Group
 }
 
@@ -85,6 +89,7 @@ func NewAuthenticator(odoo Odoo, opts Options) *Authenticator {
 		ttl:     opts.TTL,
 		failTTL: opts.FailureTTL,
 		tokens:  opts.Tokens,
+		onCache: opts.OnCache,
 	}
 }
 
@@ -96,8 +101,12 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Ident
 	// decoding. Two spellings of one credential are two entries, which
 	// costs at most one more check.
 	key := cacheKey(header)
-	if v, ok := a.cache.Get(key); ok {
-		c := v.(cached)
+	entry, hit := a.cache.Get(key)
+	if a.onCache != nil {
+		a.onCache(hit)
+	}
+	if hit {
+		c := entry.(cached)
 		return c.id, c.err
 	}
 	cred, err := ParseAuthorization(header)

@@ -80,6 +80,9 @@ type Options struct {
 	// ModelCacheTTL is how long ListModels results are reused to resolve
 	// model settings (default 5 minutes; negative disables the cache).
 	ModelCacheTTL time.Duration
+	// Observe, when set, is told of every request: its HTTP method, the
+	// status Letta answered (0: no answer) and how long it took. For metrics.
+	Observe func(method string, status int, d time.Duration)
 }
 
 // Client talks to one Letta server. It is safe for concurrent use.
@@ -325,7 +328,15 @@ func (c *Client) newRequest(ctx context.Context, method, path string, q url.Valu
 // send performs req and turns transport failures and non-2xx answers into
 // typed errors. On success the caller owns resp.Body.
 func (c *Client) send(req *http.Request, path string) (*http.Response, error) {
+	start := time.Now()
 	resp, err := c.hc.Do(req)
+	if c.opts.Observe != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		c.opts.Observe(req.Method, status, time.Since(start))
+	}
 	if err != nil {
 		if ctxErr := req.Context().Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 			// Caller's cancellation or our per-call timeout: still a failure to

@@ -42,7 +42,11 @@ type Config struct {
 	JSONResponse bool
 	MaxBodyBytes int64
 	// Rate limits requests per caller (nil: no limit).
-	Rate    *limits.Rate
+	Rate *limits.Rate
+	// Metrics, when set, counts tool calls by tool and outcome.
+	Metrics interface {
+		ToolCall(tool, outcome string, d time.Duration)
+	}
 	Version string
 	Logger  *slog.Logger
 }
@@ -233,13 +237,19 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 				attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)
 			}
 		}
+		outcome := "ok"
 		switch r, _ := res.(*gomcp.CallToolResult); {
 		case err != nil:
-			ep.log.WarnContext(ctx, "tool call failed", append(attrs, "outcome", "protocol_error", "error", err.Error())...)
+			outcome = "protocol_error"
+			ep.log.WarnContext(ctx, "tool call failed", append(attrs, "outcome", outcome, "error", err.Error())...)
 		case r != nil && r.IsError:
-			ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", "error")...)
+			outcome = "error"
+			ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
 		default:
-			ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", "ok")...)
+			ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
+		}
+		if ep.cfg.Metrics != nil {
+			ep.cfg.Metrics.ToolCall(toolName(params), outcome, time.Since(start))
 		}
 		return res, err
 	}

@@ -55,6 +55,10 @@ type Config struct {
 	UserAgent        string
 	// HTTPClient overrides the pooled client (tests, custom TLS).
 	HTTPClient *http.Client
+	// Observe, when set, is told of every request to Odoo: the method
+	// (ORM method, or common.* for the common service), how long it took
+	// and its error (label it with Outcome). For metrics.
+	Observe func(method string, d time.Duration, err error)
 }
 
 // Defaults for Config fields left zero.
@@ -73,6 +77,7 @@ type Client struct {
 	ua      string
 	http    *http.Client
 
+	observe    func(method string, d time.Duration, err error)
 	configured Protocol
 	mu         sync.Mutex
 	resolved   Protocol // set once auto detection succeeded
@@ -100,6 +105,7 @@ func New(cfg Config) (*Client, error) {
 		ua:         cfg.UserAgent,
 		http:       cfg.HTTPClient,
 		configured: p,
+		observe:    cfg.Observe,
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -223,16 +229,42 @@ func (c *Client) Execute(ctx context.Context, cred Credentials, call Call) (json
 		return nil, err
 	}
 	var raw json.RawMessage
+	start := time.Now()
 	if p == ProtocolJSON2 {
 		raw, err = c.json2(ctx, cred.Key, call)
 	} else {
 		raw, err = c.executeKW(ctx, cred, call)
 	}
+	c.observed(call.Method, start, err)
 	var oe *Error
 	if errors.As(err, &oe) {
 		oe.Model, oe.Method = call.Model, call.Method
 	}
 	return raw, err
+}
+
+func (c *Client) observed(method string, start time.Time, err error) {
+	if c.observe != nil {
+		c.observe(method, time.Since(start), err)
+	}
+}
+
+// Outcome labels an error of this package for metrics: ok, odoo_error
+// (Odoo answered with an exception), unavailable, protocol_error or
+// canceled.
+func Outcome(err error) string {
+	var oe *Error
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &oe):
+		return "odoo_error"
+	case errors.Is(err, ErrUnavailable):
+		return "unavailable"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	return "protocol_error"
 }
 
 // Authenticate checks login and key (or password) with common.authenticate
@@ -253,7 +285,9 @@ func (c *Client) Authenticate(ctx context.Context, login, key string) (int64, er
 // WhoAmI identifies the owner of an API key through JSON-2
 // (res.users/context_get), which only Odoo 19 and later offer.
 func (c *Client) WhoAmI(ctx context.Context, key string) (uid int64, userContext map[string]any, err error) {
+	start := time.Now()
 	raw, err := c.json2(ctx, key, Call{Model: "res.users", Method: "context_get"})
+	c.observed("context_get", start, err)
 	if err != nil {
 		return 0, nil, err
 	}

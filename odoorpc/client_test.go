@@ -320,3 +320,30 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+func TestObserveSeesEveryRequest(t *testing.T) {
+	type seen struct {
+		method, outcome string
+	}
+	var got []seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, rpcErrorBody(200, "odoo.exceptions.AccessError", "no"))
+	}))
+	defer srv.Close()
+	c, _ := New(Config{URL: srv.URL, DB: "odoo", Protocol: ProtocolJSONRPC, Observe: func(method string, d time.Duration, err error) {
+		got = append(got, seen{method, Outcome(err)})
+	}})
+	c.Execute(context.Background(), Credentials{UID: 2, Key: "k"}, Call{Model: "res.partner", Method: "search_read"})
+	c.Version(context.Background())
+	srv.Close()
+	c.Authenticate(context.Background(), "a", "b")
+	want := []seen{{"search_read", "odoo_error"}, {"common.version", "odoo_error"}, {"common.authenticate", "unavailable"}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%d: %v, want %v", i, got[i], want[i])
+		}
+	}
+}

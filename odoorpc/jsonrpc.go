@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 )
 
 var requestID atomic.Int64
@@ -32,11 +33,14 @@ var jsonNull = json.RawMessage("null")
 
 // jsonrpc calls service.method over /jsonrpc.
 func (c *Client) jsonrpc(ctx context.Context, service, method string, args []any) (json.RawMessage, error) {
-	return c.rpc(ctx, func(dst []byte, id int64) ([]byte, error) {
+	start := time.Now()
+	raw, err := c.rpc(ctx, func(dst []byte, id int64) ([]byte, error) {
 		dst = appendEnvelope(dst, id, service, method)
 		dst, err := appendJSON(dst, args)
 		return append(dst, "}}"...), err
 	})
+	c.observed(service+"."+method, start, err)
+	return raw, err
 }
 
 // rpc posts the request encode writes with a new request id.

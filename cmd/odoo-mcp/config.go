@@ -45,6 +45,8 @@ type serveConfig struct {
 	ShutdownTimeout   time.Duration
 	ReadHeaderTimeout time.Duration
 
+	MetricsToken string // secret
+
 	RateLimit  float64
 	RateBurst  int
 	MaxStreams int
@@ -194,6 +196,7 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.Int64(&c.MaxBodyBytes, "max-body-bytes", "ODOO_MCP_MAX_BODY_BYTES", 1<<20, "largest accepted request body")
 	f.Duration(&c.ReadHeaderTimeout, "read-header-timeout", "ODOO_MCP_READ_HEADER_TIMEOUT", 10*time.Second, "how long a client may take to send its request headers")
 	f.Duration(&c.ShutdownTimeout, "shutdown-timeout", "ODOO_MCP_SHUTDOWN_TIMEOUT", 15*time.Second, "on SIGTERM, how long in-flight tool calls and streams may finish")
+	f.Secret(&c.MetricsToken, "metrics-token", "ODOO_MCP_METRICS_TOKEN", "serve Prometheus metrics at /metrics to scrapers sending Authorization: Bearer <token> (at least 16 characters; unset: no /metrics)")
 	f.Float64(&c.RateLimit, "rate-limit", "ODOO_MCP_RATE_LIMIT", 50, "requests per second per Odoo user or agent (0: no limit)")
 	f.Int(&c.RateBurst, "rate-burst", "ODOO_MCP_RATE_BURST", 200, "requests a caller may send at once above the rate")
 	f.Int(&c.MaxStreams, "max-streams", "ODOO_MCP_MAX_STREAMS", 4, "thread message streams one Odoo user may have open at once (0: no cap)")
@@ -236,6 +239,9 @@ func (c *serveConfig) validate() error {
 	}
 	if err := c.policy().Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, errors.New("--metrics-token (ODOO_MCP_METRICS_TOKEN) must be at least 16 characters"))
 	}
 	if c.RateLimit < 0 || c.RateBurst < 0 || c.MaxStreams < 0 {
 		errs = append(errs, errors.New("--rate-limit, --rate-burst and --max-streams must not be negative"))

@@ -11,12 +11,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
+	"github.com/odoo-mcp/odoo-mcp/metrics"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
@@ -37,9 +40,11 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	}
 
 	odooCtx, _ := cfg.odooContext()
+	m := metrics.New()
 	odoo, err := odoorpc.New(odoorpc.Config{
 		URL: cfg.OdooURL, DB: cfg.OdooDB, Protocol: odoorpc.Protocol(cfg.OdooProtocol),
 		Timeout: cfg.OdooTimeout, UserAgent: "odoo-mcp/" + version,
+		Observe: func(method string, d time.Duration, err error) { m.OdooRequest(method, odoorpc.Outcome(err), d) },
 	})
 	if err != nil {
 		return err
@@ -50,12 +55,12 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 			return fmt.Errorf("thread tokens: %w", err)
 		}
 	}
-	authn := auth.NewAuthenticator(odoo, auth.Options{TTL: cfg.AuthTTL, FailureTTL: cfg.AuthFailureTTL, Tokens: tokens})
+	authn := auth.NewAuthenticator(odoo, auth.Options{TTL: cfg.AuthTTL, FailureTTL: cfg.AuthFailureTTL, Tokens: tokens, OnCache: m.AuthCache})
 	rateLimit := limits.NewRate(cfg.RateLimit, cfg.RateBurst)
 	endpoint := mcp.New(mcp.Config{
 		Odoo: odoo, Auth: authn, Policy: cfg.policy(), Context: odooCtx, Rate: rateLimit,
 		PublicToolList: cfg.PublicToolList, Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
-		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log,
+		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log, Metrics: m,
 	})
 	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{
 		Logger: log,
@@ -65,8 +70,16 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		},
 	})
 
+	if cfg.MetricsToken != "" {
+		h, err := m.Handler(cfg.MetricsToken)
+		if err != nil {
+			return err
+		}
+		app.GET("/metrics", echo.WrapHandler(h))
+	}
+
 	if tokens != nil {
-		orch, err := newOrchestrator(cfg, tokens, authn, rateLimit, log)
+		orch, err := newOrchestrator(cfg, tokens, authn, rateLimit, m, log)
 		if err != nil {
 			return err
 		}
@@ -117,10 +130,10 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 }
 
 // newOrchestrator builds the Letta client and the thread orchestrator.
-func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenticator, rate *limits.Rate, log *slog.Logger) (*threads.Orchestrator, error) {
+func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenticator, rate *limits.Rate, m *metrics.Metrics, log *slog.Logger) (*threads.Orchestrator, error) {
 	letta.ClientVersion = version
 	lc, err := letta.New(cfg.LettaURL, letta.Options{
-		APIKey: cfg.LettaAPIKey, Project: cfg.LettaProject, Timeout: cfg.LettaTimeout,
+		APIKey: cfg.LettaAPIKey, Project: cfg.LettaProject, Timeout: cfg.LettaTimeout, Observe: m.LettaRequest,
 	})
 	if err != nil {
 		return nil, err
@@ -133,7 +146,7 @@ func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenti
 		Letta: lc, Tokens: tokens, Auth: authn,
 		ServerName: cfg.LettaMCPServerName, PublicURL: cfg.PublicURL, Tools: names,
 		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes,
-		Rate: rate, Streams: limits.NewStreams(cfg.MaxStreams), Logger: log,
+		Rate: rate, Streams: limits.NewStreams(cfg.MaxStreams), Metrics: m, Logger: log,
 	})
 }
 

@@ -34,14 +34,31 @@ const identityKey = "odoo-mcp.identity"
 
 // Mount adds the thread API to e.
 func (o *Orchestrator) Mount(e *echo.Echo) {
-	g := e.Group("/api/v1", o.authenticate)
-	g.GET("/models", o.handleModels)
-	g.GET("/threads", o.handleList)
-	g.GET("/threads/", o.handleList)
-	g.PUT("/threads/:thread_id", o.handleDeclare)
-	g.GET("/threads/:thread_id", o.handleGet)
-	g.DELETE("/threads/:thread_id", o.handleDelete)
-	g.POST("/threads/:thread_id/messages", o.handleMessage)
+	g := e.Group("/api/v1")
+	route := func(op string, h echo.HandlerFunc) echo.HandlerFunc { return o.counted(op, o.authenticate(h)) }
+	g.GET("/models", route("models", o.handleModels))
+	g.GET("/threads", route("list", o.handleList))
+	g.GET("/threads/", route("list", o.handleList))
+	g.PUT("/threads/:thread_id", route("declare", o.handleDeclare))
+	g.GET("/threads/:thread_id", route("get", o.handleGet))
+	g.DELETE("/threads/:thread_id", route("delete", o.handleDelete))
+	g.POST("/threads/:thread_id/messages", route("message", o.handleMessage))
+}
+
+// counted reports each operation and the status it ended with.
+func (o *Orchestrator) counted(op string, next echo.HandlerFunc) echo.HandlerFunc {
+	if o.opts.Metrics == nil {
+		return next
+	}
+	return func(c echo.Context) error {
+		err := next(c)
+		status := c.Response().Status
+		if he, ok := err.(*echo.HTTPError); ok {
+			status = he.Code
+		}
+		o.opts.Metrics.ThreadOperation(op, status)
+		return err
+	}
 }
 
 // authenticate resolves the caller's Odoo identity. A thread token is
@@ -240,6 +257,10 @@ func (o *Orchestrator) handleMessage(c echo.Context) error {
 		return o.writeError(c, &Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", Message: "this credential already has the maximum number of open message streams"})
 	}
 	defer release()
+	if m := o.opts.Metrics; m != nil {
+		m.StreamOpened()
+		defer m.StreamClosed()
+	}
 	ctx := c.Request().Context()
 	stream, r, err := o.openStream(ctx, identity(c), threadID, msg)
 	if err != nil {

@@ -80,7 +80,16 @@ type Options struct {
 	// one user may have open at once (nil: no limit).
 	Rate    *limits.Rate
 	Streams *limits.Streams
+	// Metrics, when set, counts thread operations and open streams.
+	Metrics Metrics
 	Logger  *slog.Logger
+}
+
+// Metrics is what the thread API reports (metrics.Metrics implements it).
+type Metrics interface {
+	ThreadOperation(op string, status int)
+	StreamOpened()
+	StreamClosed()
 }
 
 var serverNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
