@@ -15,6 +15,9 @@ type HTTPConfig struct {
 	// Ready reports whether Odoo answers; /readyz fails while it does not.
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger
+	// OnIdle runs after 30 s without a request in flight, before memory is
+	// handed back to the OS (e.g. closing idle connections to Odoo).
+	OnIdle []func()
 }
 
 // NewEcho builds the HTTP application: /mcp, /healthz, /readyz, request ids
@@ -26,7 +29,7 @@ func NewEcho(ep *Endpoint, cfg HTTPConfig) *echo.Echo {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.Use(newIdleRelease(30 * time.Second).middleware)
+	e.Use(newIdleRelease(30*time.Second, cfg.OnIdle...).middleware)
 	e.Use(requestID)
 	ep.server.AddReceivingMiddleware(mcpRequestID)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{

@@ -10,17 +10,19 @@ import (
 
 // idleRelease hands memory back to the operating system once the server
 // has had no request in flight for a while. After a burst the Go runtime
-// keeps its heap for reuse and returns it only slowly; a server that idles
-// most of the day should not sit at its peak size.
+// keeps its heap for reuse and returns it only slowly, and kept-alive
+// connections to Odoo hold buffers and goroutines; a server that idles most
+// of the day should not sit at its peak size.
 type idleRelease struct {
 	after    time.Duration
+	onIdle   []func()
 	mu       sync.Mutex
 	inflight int
 	timer    *time.Timer
 }
 
-func newIdleRelease(after time.Duration) *idleRelease {
-	r := &idleRelease{after: after}
+func newIdleRelease(after time.Duration, onIdle ...func()) *idleRelease {
+	r := &idleRelease{after: after, onIdle: onIdle}
 	r.timer = time.AfterFunc(time.Hour, r.release)
 	r.timer.Stop()
 	return r
@@ -31,6 +33,9 @@ func (r *idleRelease) release() {
 	busy := r.inflight > 0
 	r.mu.Unlock()
 	if !busy {
+		for _, f := range r.onIdle {
+			f()
+		}
 		debug.FreeOSMemory()
 	}
 }

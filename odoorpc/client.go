@@ -137,6 +137,10 @@ func NewTransport() *http.Transport {
 	return t
 }
 
+// CloseIdleConnections drops the kept-alive connections to Odoo that are
+// not in use (the server calls it after a quiet spell, to shrink).
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
 // DB is the database every call goes to.
 func (c *Client) DB() string { return c.db }
 

@@ -64,6 +64,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	})
 	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{
 		Logger: log,
+		OnIdle: []func(){odoo.CloseIdleConnections},
 		Ready: func(ctx context.Context) error {
 			_, err := odoo.Version(ctx)
 			return err
