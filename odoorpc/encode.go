@@ -2,10 +2,10 @@ package odoorpc
 
 import (
 	"encoding/json"
+	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 	"reflect"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 )
 
 // appendJSON appends v to dst exactly as encoding/json encodes it (HTML
@@ -20,7 +20,7 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 	case nil:
 		return append(dst, "null"...), nil
 	case string:
-		return appendString(dst, x), nil
+		return jsonscan.AppendString(dst, x), nil
 	case bool:
 		return strconv.AppendBool(dst, x), nil
 	case int:
@@ -47,7 +47,7 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 		if x == nil {
 			return append(dst, "null"...), nil
 		}
-		return appendList(dst, len(x), func(dst []byte, i int) ([]byte, error) { return appendString(dst, x[i]), nil })
+		return appendList(dst, len(x), func(dst []byte, i int) ([]byte, error) { return jsonscan.AppendString(dst, x[i]), nil })
 	case []int64:
 		if x == nil {
 			return append(dst, "null"...), nil
@@ -126,7 +126,7 @@ func appendObject(dst []byte, m map[string]any, extraKey string, extraVal any) (
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, k)
+		dst = jsonscan.AppendString(dst, k)
 		dst = append(dst, ':')
 		v := m[k]
 		if extraKey != "" && k == extraKey {
@@ -138,60 +138,6 @@ func appendObject(dst []byte, m map[string]any, extraKey string, extraVal any) (
 		}
 	}
 	return append(dst, '}'), nil
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString is encoding/json's string encoding with HTML escaping.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // isValidNumber is encoding/json's check of a json.Number.

@@ -3,6 +3,7 @@ package odoorpc
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -59,7 +60,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			s += string(rune(r.IntN(utf8.MaxRune)))
 		}
 		want, _ := json.Marshal(s)
-		if got := appendString(nil, s); !bytes.Equal(got, want) {
+		if got := jsonscan.AppendString(nil, s); !bytes.Equal(got, want) {
 			t.Fatalf("%q: got %s want %s", s, got, want)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -61,9 +62,9 @@ func appendEnvelope(dst []byte, id int64, service, method string) []byte {
 	dst = append(dst, `{"jsonrpc":"2.0","method":"call","id":`...)
 	dst = strconv.AppendInt(dst, id, 10)
 	dst = append(dst, `,"params":{"service":`...)
-	dst = appendString(dst, service)
+	dst = jsonscan.AppendString(dst, service)
 	dst = append(dst, `,"method":`...)
-	dst = appendString(dst, method)
+	dst = jsonscan.AppendString(dst, method)
 	return append(dst, `,"args":`...)
 }
 
@@ -111,15 +112,15 @@ func (c *Client) executeKW(ctx context.Context, cred Credentials, call Call) (js
 func (c *Client) appendExecuteKW(dst []byte, id int64, cred Credentials, call Call) ([]byte, error) {
 	dst = appendEnvelope(dst, id, "object", "execute_kw")
 	dst = append(dst, '[')
-	dst = appendString(dst, c.db)
+	dst = jsonscan.AppendString(dst, c.db)
 	dst = append(dst, ',')
 	dst = strconv.AppendInt(dst, cred.UID, 10)
 	dst = append(dst, ',')
-	dst = appendString(dst, cred.Key)
+	dst = jsonscan.AppendString(dst, cred.Key)
 	dst = append(dst, ',')
-	dst = appendString(dst, call.Model)
+	dst = jsonscan.AppendString(dst, call.Model)
 	dst = append(dst, ',')
-	dst = appendString(dst, call.Method)
+	dst = jsonscan.AppendString(dst, call.Method)
 	dst = append(dst, ",["...)
 	n := 0
 	if call.IDs != nil {

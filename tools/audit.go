@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 	"strconv"
 )
 
@@ -67,19 +68,19 @@ func recordIDs(records []json.RawMessage) []int64 {
 
 // leadingID parses {"id": <integer> at the start of a record.
 func leadingID(r []byte) (int64, bool) {
-	i := skipSpace(r, 0)
+	i := jsonscan.SkipSpace(r, 0)
 	if i >= len(r) || r[i] != '{' {
 		return 0, false
 	}
-	i = skipSpace(r, i+1)
+	i = jsonscan.SkipSpace(r, i+1)
 	if !bytes.HasPrefix(r[i:], []byte(`"id"`)) {
 		return 0, false
 	}
-	i = skipSpace(r, i+4)
+	i = jsonscan.SkipSpace(r, i+4)
 	if i >= len(r) || r[i] != ':' {
 		return 0, false
 	}
-	i = skipSpace(r, i+1)
+	i = jsonscan.SkipSpace(r, i+1)
 	end := i
 	for end < len(r) && (r[end] >= '0' && r[end] <= '9' || end == i && r[end] == '-') {
 		end++

@@ -3,8 +3,8 @@ package tools
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
@@ -22,31 +22,31 @@ type jsonAppender interface {
 // raw must be valid JSON, as odoorpc returns every answer (it checks);
 // null is no elements, a value that is not an array is an error.
 func splitArray(raw []byte) ([]json.RawMessage, error) {
-	i := skipSpace(raw, 0)
-	if i < len(raw) && raw[i] == 'n' && string(raw[i:skipValue(raw, i)]) == "null" {
+	i := jsonscan.SkipSpace(raw, 0)
+	if i < len(raw) && raw[i] == 'n' && string(raw[i:jsonscan.SkipValue(raw, i)]) == "null" {
 		return nil, nil // as json.Unmarshal: no records
 	}
 	if i >= len(raw) || raw[i] != '[' {
 		return nil, fmt.Errorf("%w: expected a list of records", odoorpc.ErrProtocol)
 	}
 	out := make([]json.RawMessage, 0, 8)
-	i = skipSpace(raw, i+1)
+	i = jsonscan.SkipSpace(raw, i+1)
 	if i < len(raw) && raw[i] == ']' {
 		return out, nil
 	}
 	for i < len(raw) {
-		end := skipValue(raw, i)
+		end := jsonscan.SkipValue(raw, i)
 		if end < 0 {
 			return nil, fmt.Errorf("%w: truncated list of records", odoorpc.ErrProtocol)
 		}
 		out = append(out, raw[i:end:end])
-		i = skipSpace(raw, end)
+		i = jsonscan.SkipSpace(raw, end)
 		if i >= len(raw) {
 			break
 		}
 		switch raw[i] {
 		case ',':
-			i = skipSpace(raw, i+1)
+			i = jsonscan.SkipSpace(raw, i+1)
 		case ']':
 			return out, nil
 		default:
@@ -54,152 +54,6 @@ func splitArray(raw []byte) ([]json.RawMessage, error) {
 		}
 	}
 	return nil, fmt.Errorf("%w: truncated list of records", odoorpc.ErrProtocol)
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipValue returns the end of the valid JSON value at b[i], -1 if cut.
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				if i = skipString(b, i); i < 0 {
-					return -1
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return -1
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
-func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return -1
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendCompact is encoding/json's compaction of a RawMessage when it
-// marshals one: whitespace outside strings dropped, <, >, &, U+2028 and
-// U+2029 escaped. src must be valid JSON.
-func appendCompact(dst, src []byte) []byte {
-	start := 0
-	inString := false
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		switch {
-		case c == '<' || c == '>' || c == '&':
-			dst = append(dst, src[start:i]...)
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			start = i + 1
-		case c == 0xE2 && i+2 < len(src) && src[i+1] == 0x80 && src[i+2]&^1 == 0xA8:
-			dst = append(dst, src[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[src[i+2]&0xF])
-			i += 2
-			start = i + 1
-		case inString:
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			dst = append(dst, src[start:i]...)
-			start = i + 1
-		}
-	}
-	return append(dst, src[start:]...)
-}
-
-// appendString is encoding/json's string encoding (HTML escaped).
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 func appendStrings(dst []byte, list []string) []byte {
@@ -211,7 +65,7 @@ func appendStrings(dst []byte, list []string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, s)
+		dst = jsonscan.AppendString(dst, s)
 	}
 	return append(dst, ']')
 }
@@ -219,7 +73,7 @@ func appendStrings(dst []byte, list []string) []byte {
 // appendJSON writes r as json.Marshal does, field by field.
 func (r retrieverResult) appendJSON(dst []byte) []byte {
 	dst = append(dst, `{"model":`...)
-	dst = appendString(dst, r.Model)
+	dst = jsonscan.AppendString(dst, r.Model)
 	dst = append(dst, `,"records":`...)
 	if r.Records == nil {
 		dst = append(dst, "null"...)
@@ -232,7 +86,7 @@ func (r retrieverResult) appendJSON(dst []byte) []byte {
 			if rec == nil {
 				dst = append(dst, "null"...)
 			} else {
-				dst = appendCompact(dst, rec)
+				dst = jsonscan.AppendCompact(dst, rec)
 			}
 		}
 		dst = append(dst, ']')
@@ -253,7 +107,7 @@ func (r retrieverResult) appendJSON(dst []byte) []byte {
 	dst = appendStrings(dst, r.Fields)
 	if r.Note != "" {
 		dst = append(dst, `,"note":`...)
-		dst = appendString(dst, r.Note)
+		dst = jsonscan.AppendString(dst, r.Note)
 	}
 	return append(dst, '}')
 }
