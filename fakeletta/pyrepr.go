@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/pyrepr"
 )
 
 // Helpers that render values the way Python does, for the few places where
@@ -51,7 +53,7 @@ func writePyRepr(b *strings.Builder, v any) {
 			b.WriteString("False")
 		}
 	case string:
-		b.WriteString(pyQuote(x))
+		b.WriteString(pyrepr.Str(x))
 	case int:
 		b.WriteString(strconv.Itoa(x))
 	case int64:
@@ -91,7 +93,7 @@ func writePyRepr(b *strings.Builder, v any) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(pyQuote(p.Key))
+			b.WriteString(pyrepr.Str(p.Key))
 			b.WriteString(": ")
 			writePyRepr(b, p.Value)
 		}
@@ -108,7 +110,7 @@ func writePyRepr(b *strings.Builder, v any) {
 		}
 		writePyRepr(b, d)
 	default:
-		b.WriteString(pyQuote(fmt.Sprint(x)))
+		b.WriteString(pyrepr.Str(fmt.Sprint(x)))
 	}
 }
 
@@ -119,37 +121,6 @@ func pyFloat(f float64) string {
 		return strconv.FormatInt(int64(f), 10)
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
-}
-
-// pyQuote is Python's repr() of a str.
-func pyQuote(s string) string {
-	quote := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		quote = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(quote)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(quote):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(quote)
-	return b.String()
 }
 
 // pyBytesRepr is Python's repr() of a bytes object holding s.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/pyrepr"
 )
 
 // Exception class names, as serialised in error.data.name.
@@ -86,7 +88,7 @@ func (e *rpcError) lastLine() string {
 	msg := e.message
 	switch {
 	case e.reprArg:
-		msg = pyStrRepr(e.message)
+		msg = pyrepr.Str(e.message)
 	case strings.HasPrefix(e.name, "werkzeug.exceptions."):
 		msg = fmt.Sprintf("%d %s: %s", e.status, http.StatusText(e.status), e.message)
 	}

@@ -6,6 +6,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/pyrepr"
 )
 
 const pJSON2 = "/opt/odoo/addons/rpc/controllers/json2.py"
@@ -101,7 +103,7 @@ func (s *Server) json2Call(uid int64, modelName, name string, params map[string]
 	e := s.userEnv(uid, ctx)
 	m := s.models[modelName]
 	if m == nil {
-		return nil, httpErr(exNotFound, http.StatusNotFound, fmt.Sprintf("the model %s does not exist", pyStrRepr(modelName)),
+		return nil, httpErr(exNotFound, http.StatusNotFound, fmt.Sprintf("the model %s does not exist", pyrepr.Str(modelName)),
 			frn(pJSON2, 69, "web_json_2_rpc", "raise NotFound(e) from exc"))
 	}
 	if isPrivate(name) {

@@ -7,6 +7,8 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/pyrepr"
 )
 
 const (
@@ -61,11 +63,11 @@ func (s *Server) wrongContentType(w http.ResponseWriter, r *http.Request, routeT
 		}
 		writeHTML(w, http.StatusUnsupportedMediaType, werkzeugPage(http.StatusUnsupportedMediaType,
 			fmt.Sprintf("Request inferred type is compatible with ['http'] but %s is type=%s.\n\nPlease verify the Content-Type request header and try again.",
-				pyStrRepr(routePattern(r.URL.Path)), pyStrRepr(routeType))))
+				pyrepr.Str(routePattern(r.URL.Path)), pyrepr.Str(routeType))))
 		return
 	}
 	writeHTML(w, http.StatusBadRequest, werkzeugPage(http.StatusBadRequest,
-		fmt.Sprintf("Request inferred type is compatible with ['http'] but %s is type=%s.", pyStrRepr(routePattern(r.URL.Path)), pyStrRepr(routeType))))
+		fmt.Sprintf("Request inferred type is compatible with ['http'] but %s is type=%s.", pyrepr.Str(routePattern(r.URL.Path)), pyrepr.Str(routeType))))
 }
 
 func routePattern(path string) string {
@@ -374,7 +376,7 @@ func pyInt(v any) (int64, error) {
 	case string:
 		i, err := strconv.ParseInt(x, 10, 64)
 		if err != nil {
-			return 0, newErr(exValueError, fmt.Sprintf("invalid literal for int() with base 10: %s", pyStrRepr(x)))
+			return 0, newErr(exValueError, fmt.Sprintf("invalid literal for int() with base 10: %s", pyrepr.Str(x)))
 		}
 		return i, nil
 	case json.Number, bool:

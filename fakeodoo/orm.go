@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/pyrepr"
 )
 
 // search returns the ids matching domain, ordered, after offset and limit
@@ -82,10 +84,10 @@ func (e *env) parseOrder(m *model, order string) ([]orderTerm, error) {
 // invalidFieldError is raised for an unknown field name in fields or order.
 func (e *env) invalidFieldError(m *model, name string) *rpcError {
 	if e.major >= 19 {
-		return e.errValue(fmt.Sprintf("Invalid field %s on %s", pyStrRepr(name), pyStrRepr(m.name)),
+		return e.errValue(fmt.Sprintf("Invalid field %s on %s", pyrepr.Str(name), pyrepr.Str(m.name)),
 			frn(pModels(e.major), 3853, "_determine_fields_to_fetch", `raise ValueError(f"Invalid field {field_name!r} on {self._name!r}") from e`))
 	}
-	return e.errValue(fmt.Sprintf("Invalid field %s on model %s", pyStrRepr(name), pyStrRepr(m.name)),
+	return e.errValue(fmt.Sprintf("Invalid field %s on model %s", pyrepr.Str(name), pyrepr.Str(m.name)),
 		frn(pModels(e.major), 4134, "_determine_fields_to_fetch", `raise ValueError(f"Invalid field {field_name!r} on model {self._name!r}")`))
 }
 
@@ -281,10 +283,10 @@ func cloneVals(v map[string]any) map[string]any {
 
 func (e *env) unknownWriteField(m *model, name string, create bool) *rpcError {
 	if e.major >= 19 {
-		return e.errValue(fmt.Sprintf("Invalid field %s in %s", pyStrRepr(name), pyStrRepr(m.name)),
+		return e.errValue(fmt.Sprintf("Invalid field %s in %s", pyrepr.Str(name), pyrepr.Str(m.name)),
 			frn(pModels(e.major), 4654, "create", `raise ValueError(f"Invalid field {field_name!r} in {self._name!r}")`))
 	}
-	return e.errValue(fmt.Sprintf("Invalid field %s on model %s", pyStrRepr(name), pyStrRepr(m.name)),
+	return e.errValue(fmt.Sprintf("Invalid field %s on model %s", pyrepr.Str(name), pyrepr.Str(m.name)),
 		frn(pModels(e.major), 6360, "_update_cache", `raise ValueError("Invalid field %r on model %r" % (e.args[0], self._name))`))
 }
 

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/pyrepr"
 )
 
 // obj is a JSON object that keeps its keys in insertion order, as Python
@@ -400,7 +402,7 @@ func pyRepr(v any) string {
 	case float64:
 		return pyFloatRepr(x)
 	case string:
-		return pyStrRepr(x)
+		return pyrepr.Str(x)
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
@@ -421,7 +423,7 @@ func pyRepr(v any) string {
 		sort.Strings(keys)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = pyStrRepr(k) + ": " + pyRepr(x[k])
+			parts[i] = pyrepr.Str(k) + ": " + pyRepr(x[k])
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case pyTuple:
@@ -442,37 +444,6 @@ func (t pyTuple) String() string {
 		return "(" + parts[0] + ",)"
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
-}
-
-// pyStrRepr quotes s as Python's repr() of a str does.
-func pyStrRepr(s string) string {
-	q := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
 }
 
 // pyTypeName is Python's type(v).__name__ of a decoded JSON value.

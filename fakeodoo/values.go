@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/pyrepr"
 )
 
 // zero is the raw empty value of a field type.
@@ -245,7 +247,7 @@ func (e *env) convert(m *model, f *field, v any) (any, error) {
 		case string:
 			i, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
 			if err != nil {
-				return nil, e.errValue(fmt.Sprintf("invalid literal for int() with base 10: %s", pyStrRepr(x)))
+				return nil, e.errValue(fmt.Sprintf("invalid literal for int() with base 10: %s", pyrepr.Str(x)))
 			}
 			return i, nil
 		case bool:
@@ -262,7 +264,7 @@ func (e *env) convert(m *model, f *field, v any) (any, error) {
 		if s, ok := v.(string); ok {
 			fl, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 			if err != nil {
-				return nil, e.errValue(fmt.Sprintf("could not convert string to float: %s", pyStrRepr(s)))
+				return nil, e.errValue(fmt.Sprintf("could not convert string to float: %s", pyrepr.Str(s)))
 			}
 			return fl, nil
 		}
@@ -281,7 +283,7 @@ func (e *env) convert(m *model, f *field, v any) (any, error) {
 			s = s[:10]
 		}
 		if _, err := time.Parse(dateLayout, s); err != nil || !dateRe.MatchString(s) {
-			return nil, e.errValue(fmt.Sprintf("time data %s does not match format '%%Y-%%m-%%d'", pyStrRepr(s)))
+			return nil, e.errValue(fmt.Sprintf("time data %s does not match format '%%Y-%%m-%%d'", pyrepr.Str(s)))
 		}
 		return s, nil
 	case "datetime":
@@ -296,7 +298,7 @@ func (e *env) convert(m *model, f *field, v any) (any, error) {
 			s = s[:19]
 		}
 		if _, err := time.Parse(dtLayout, s); err != nil {
-			return nil, e.errValue(fmt.Sprintf("time data %s does not match format '%%Y-%%m-%%d %%H:%%M:%%S'", pyStrRepr(s)))
+			return nil, e.errValue(fmt.Sprintf("time data %s does not match format '%%Y-%%m-%%d %%H:%%M:%%S'", pyrepr.Str(s)))
 		}
 		return s, nil
 	case "binary":

@@ -2,10 +2,11 @@ package odoorpc
 
 import (
 	"encoding/json"
-	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 	"reflect"
 	"slices"
 	"strconv"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 )
 
 // appendJSON appends v to dst exactly as encoding/json encodes it (HTML

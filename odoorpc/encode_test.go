@@ -3,11 +3,12 @@ package odoorpc
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 )
 
 type namedList []any

@@ -5,11 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 )
 
 var requestID atomic.Int64

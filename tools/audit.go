@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 	"strconv"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 )
 
 // Audit is what one tool call touched, for the audit log line: the model

@@ -3,9 +3,9 @@ package tools
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 	"strconv"
 
+	"github.com/odoo-mcp/odoo-mcp/internal/jsonscan"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
