@@ -38,6 +38,7 @@ const usage = `mcpload: load and compare MCP Streamable HTTP servers (loopback o
 
   mcpload bench     odoo-mcp against the bare go-sdk baselines, side by side; prints the table
   mcpload drive     drive one MCP endpoint (session or letta pattern)
+  mcpload stream    what the thread stream relay adds, direct from Letta vs through odoo-mcp
   mcpload profile   CPU, allocation and mutex profiles of odoo-mcp under load
 
 Helpers the bench starts as child processes:
@@ -59,6 +60,8 @@ func main() {
 		err = bench(ctx, args)
 	case "drive":
 		err = drive(ctx, args)
+	case "stream":
+		err = streamCmd(ctx, args)
 	case "profile":
 		err = profile(ctx, args)
 	case "fakeodoo":
@@ -355,4 +358,23 @@ func serveOdooMCP(ctx context.Context, args []string) error {
 	}
 	return load.ServeOdooMCP(ctx, ln, load.OdooMCPConfig{OdooURL: *odooURL, DB: *db, Stateful: *stateful,
 		AuthTTL: time.Hour, Log: os.Stderr})
+}
+
+// streamCmd measures what the thread stream relay adds, in process.
+func streamCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("stream", flag.ContinueOnError)
+	pairs := fs.Int("pairs", 300, "messages sent each way, alternating")
+	jsonOut := fs.String("json", "", "also write the report as JSON to this file (- for stdout)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rep, err := load.MeasureStream(ctx, *pairs)
+	if err != nil {
+		return err
+	}
+	load.WriteStreamReport(os.Stdout, rep)
+	if *jsonOut != "" {
+		return writeJSON(*jsonOut, rep)
+	}
+	return nil
 }
