@@ -25,6 +25,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -129,7 +130,7 @@ func bench(ctx context.Context, args []string) error {
 	warmup := fs.Duration("warmup", 300*time.Millisecond, "unmeasured warm-up before each measurement")
 	stateful := fs.Bool("stateful", false, "run every server stateful (default: stateless, odoo-mcp's default)")
 	odooVersion := fs.String("odoo-version", "18.0", "fake Odoo version: 18.0 (JSON-RPC) or 19.0 (JSON-2)")
-	phases := fs.String("phases", "startup,memory,matrix", "what to measure")
+	phases := fs.String("phases", "startup,memory,matrix,stream", "what to measure (stream: the thread relay, as mcpload stream)")
 	startupRuns := fs.Int("startup-runs", 10, "starts of odoo-mcp timed")
 	settle := fs.Duration("settle", 45*time.Second, "how long to watch RSS come back down after the memory load (odoo-mcp hands memory back to the OS after 30 s without a request)")
 	bin := fs.String("odoo-mcp-bin", "", "a built odoo-mcp (default: go build ./cmd/odoo-mcp)")
@@ -149,7 +150,7 @@ func bench(ctx context.Context, args []string) error {
 	}
 	cfg := load.BenchConfig{OdooMCPBin: *bin, Self: self, Scenarios: list(*scenarios), Concurrency: cs,
 		Rounds: *rounds, Duration: *duration, Warmup: *warmup, Stateful: *stateful, OdooVersion: *odooVersion,
-		Phases: list(*phases), StartupRuns: *startupRuns, Settle: *settle, InProcess: *inproc, Progress: os.Stderr}
+		Phases: slices.DeleteFunc(list(*phases), func(p string) bool { return p == "stream" }), StartupRuns: *startupRuns, Settle: *settle, InProcess: *inproc, Progress: os.Stderr}
 	if cfg.OdooMCPBin == "" {
 		if cfg.Repo, err = moduleRoot(); err != nil {
 			return err
@@ -163,16 +164,28 @@ func bench(ctx context.Context, args []string) error {
 	} else {
 		defer os.RemoveAll(cfg.WorkDir)
 	}
-	rep, err := load.Bench(ctx, cfg)
-	if rep != nil {
-		load.WriteTable(os.Stdout, rep)
-		if *jsonOut != "" {
-			if werr := writeJSON(*jsonOut, rep); werr != nil && err == nil {
-				err = werr
-			}
+	var rep *load.Report
+	if len(cfg.Phases) > 0 {
+		rep, err = load.Bench(ctx, cfg)
+		if rep != nil {
+			load.WriteTable(os.Stdout, rep)
+		}
+		if err != nil {
+			return err
 		}
 	}
-	return err
+	var stream *load.StreamReport
+	if slices.Contains(list(*phases), "stream") {
+		if stream, err = load.MeasureStream(ctx, 300); err != nil {
+			return fmt.Errorf("stream: %w", err)
+		}
+		fmt.Println()
+		load.WriteStreamReport(os.Stdout, stream)
+	}
+	if *jsonOut != "" {
+		return writeJSON(*jsonOut, map[string]any{"bench": rep, "stream": stream})
+	}
+	return nil
 }
 
 func writeJSON(path string, v any) error {
