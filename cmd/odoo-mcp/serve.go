@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -27,6 +29,12 @@ import (
 // serve wires the configuration into the server and runs it until ctx ends.
 func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) error {
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	// The go-sdk allocates ~300 KB per request: with the default GOGC the
+	// collector runs hundreds of times a second under load. An operator's
+	// GOGC still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(cfg.GCPercent)
+	}
 
 	var demo *demoOdoo
 	if cfg.Demo {
