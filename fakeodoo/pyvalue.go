@@ -24,26 +24,6 @@ type kv struct {
 	v any
 }
 
-// set replaces the value of k or appends it.
-func (o *obj) set(k string, v any) {
-	for i := range *o {
-		if (*o)[i].k == k {
-			(*o)[i].v = v
-			return
-		}
-	}
-	*o = append(*o, kv{k, v})
-}
-
-func (o obj) get(k string) (any, bool) {
-	for _, p := range o {
-		if p.k == k {
-			return p.v, true
-		}
-	}
-	return nil, false
-}
-
 // MarshalJSON encodes the object with its keys in order.
 func (o obj) MarshalJSON() ([]byte, error) { return appendJSON(nil, o) }
 

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -459,14 +458,6 @@ func names(evs []sseEvent) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprint(err))
-	}
-	return string(b)
-}
 
 // echoWithThreads is a bare echo serving only o's thread API (another
 // replica's, in concurrency tests).
