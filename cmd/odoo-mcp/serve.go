@@ -72,7 +72,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log, Metrics: m,
 	})
 	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{
-		Logger: log,
+		Logger: log, Metrics: m,
 		OnIdle: []func(){odoo.CloseIdleConnections},
 		Ready: func(ctx context.Context) error {
 			_, err := odoo.Version(ctx)
