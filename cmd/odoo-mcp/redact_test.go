@@ -59,6 +59,10 @@ func TestPasswordInOdooURLIsNeverShown(t *testing.T) {
 		{"doctor, Odoo down", env(down), []string{"doctor"}, ""},
 		{"doctor, not http", env("ftp://proxy:" + password + "@odoo"), []string{"doctor"}, ""},
 		{"config", env(up), []string{"config", "cursor"}, ""},
+		{"healthcheck", env(up), []string{"healthcheck", "--url", "http://proxy:" + password + "@127.0.0.1:1/healthz"}, ""},
+		{"healthcheck, a URL that does not parse", env(up), []string{"healthcheck", "--url", "http://proxy:" + password + "@odo o/healthz"}, ""},
+		{"chat, server down", env(up), []string{"chat", "--url", "http://proxy:" + password + "@127.0.0.1:1", "--thread", "t", "hello"}, ""},
+		{"chat, not http", env(up), []string{"chat", "--url", "ftp://proxy:" + password + "@odoo", "--thread", "t", "hello"}, ""},
 		{"config inspector", env(up), []string{"config", "inspector"}, ""},
 		// A stdio configuration must carry the URL as it is to work: only
 		// its notes are checked (config sets wait to mean "stdout may").
