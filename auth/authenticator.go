@@ -55,7 +55,15 @@ type Options struct {
 	// OnCache, when set, is told whether each check was answered from the
 	// cache (for metrics).
 	OnCache func(hit bool)
+	// CheckTimeout bounds one credential check with Odoo (up to three
+	// requests), which runs detached from the callers waiting for it;
+	// default DefaultCheckTimeout.
+	CheckTimeout time.Duration
 }
+
+// DefaultCheckTimeout bounds a credential check when Options leave it zero:
+// two Odoo requests at odoorpc's default 30 s timeout each.
+const DefaultCheckTimeout = time.Minute
 
 // Authenticator checks Authorization headers against Odoo, with a cache so
 // that a warm credential costs no Odoo request.
@@ -67,6 +75,8 @@ type Authenticator struct {
 	tokens  *Tokens
 	onCache func(hit bool)
 	flight  singleflight.Group
+
+	checkTimeout time.Duration
 }
 
 // cached is a cache entry: an identity or the reason it was refused.
@@ -83,19 +93,24 @@ func NewAuthenticator(odoo Odoo, opts Options) *Authenticator {
 	if opts.FailureTTL <= 0 || opts.FailureTTL > opts.TTL {
 		opts.FailureTTL = min(5*time.Second, opts.TTL)
 	}
+	if opts.CheckTimeout <= 0 {
+		opts.CheckTimeout = DefaultCheckTimeout
+	}
 	return &Authenticator{
-		odoo:    odoo,
-		cache:   gocache.New(opts.TTL, 2*opts.TTL),
-		ttl:     opts.TTL,
-		failTTL: opts.FailureTTL,
-		tokens:  opts.Tokens,
-		onCache: opts.OnCache,
+		checkTimeout: opts.CheckTimeout,
+		odoo:         odoo,
+		cache:        gocache.New(opts.TTL, 2*opts.TTL),
+		ttl:          opts.TTL,
+		failTTL:      opts.FailureTTL,
+		tokens:       opts.Tokens,
+		onCache:      opts.OnCache,
 	}
 }
 
 // Authenticate resolves an Authorization header to an identity. Errors are
 // ErrNoCredentials, ErrMalformed, ErrInvalid or ErrBearerNeedsLogin (all
-// meaning 401), or wrap odoorpc.ErrUnavailable (503).
+// meaning 401), wrap odoorpc.ErrUnavailable (503), or are ctx.Err() when
+// the caller left before the check ended.
 func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Identity, error) {
 	// The warm path hashes the header and looks it up: no parsing, no
 	// decoding. Two spellings of one credential are two entries, which
@@ -117,8 +132,13 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Ident
 		return a.verifyToken(ctx, key, cred.Secret)
 	}
 	// Concurrent first requests with one credential make one Odoo check.
-	v, err, _ := a.flight.Do(key, func() (any, error) {
-		id, err := a.check(ctx, cred)
+	// It runs detached from any one caller (a caller hanging up must not
+	// fail the others who wait for it), bounded by its own timeout; each
+	// caller waits only as long as its own context lets it.
+	ch := a.flight.DoChan(key, func() (any, error) {
+		checkCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.checkTimeout)
+		defer cancel()
+		id, err := a.check(checkCtx, cred)
 		switch {
 		case err == nil:
 			id.Expires = time.Now().Add(a.ttl)
@@ -129,10 +149,15 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Ident
 		// Unavailability is not cached: the next request asks again.
 		return id, err
 	})
-	if err != nil {
-		return nil, err
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*Identity), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	return v.(*Identity), nil
 }
 
 // tokenCacheTTL bounds how long a verified thread token is trusted without

@@ -18,6 +18,11 @@ type HTTPConfig struct {
 	// OnIdle runs after 30 s without a request in flight, before memory is
 	// handed back to the OS (e.g. closing idle connections to Odoo).
 	OnIdle []func()
+	// Metrics, when set, counts and times every request by route pattern,
+	// method and status.
+	Metrics interface {
+		HTTPRequest(method, route string, status int, d time.Duration)
+	}
 }
 
 // NewEcho builds the HTTP application: /mcp, /healthz, /readyz, request ids
@@ -31,6 +36,9 @@ func NewEcho(ep *Endpoint, cfg HTTPConfig) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.Use(newIdleRelease(30*time.Second, cfg.OnIdle...).middleware)
 	e.Use(requestID)
+	if cfg.Metrics != nil {
+		e.Use(requestMetrics(cfg.Metrics))
+	}
 	ep.server.AddReceivingMiddleware(mcpRequestID)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
@@ -76,4 +84,24 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			return nil
 		},
 	})
+}
+
+// requestMetrics records every request once it is answered, with the route
+// pattern echo matched (c.Path(), never the raw URL: label values stay a
+// bounded set). It sits outside panic recovery and the request log, which
+// have answered any error by the time it looks at the status.
+func requestMetrics(m interface {
+	HTTPRequest(method, route string, status int, d time.Duration)
+}) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil && !c.Response().Committed {
+				c.Error(err)
+			}
+			m.HTTPRequest(c.Request().Method, c.Path(), c.Response().Status, time.Since(start))
+			return err
+		}
+	}
 }

@@ -58,6 +58,20 @@ type Endpoint struct {
 	handler http.Handler
 	log     *slog.Logger
 	listed  map[string]bool // tools/list under the policy
+	known   map[string]bool // every registered tool, listed or not
+}
+
+// unknownTool is the one metric label and audit value of every tool name
+// that is not a registered tool: a caller can send any name, and each
+// would otherwise become a new metric series.
+const unknownTool = "unknown"
+
+// toolLabel is name when it names a registered tool, else unknownTool.
+func (ep *Endpoint) toolLabel(name string) string {
+	if ep.known[name] {
+		return name
+	}
+	return unknownTool
 }
 
 // Instructions tell an MCP client how to use the tools well.
@@ -71,7 +85,10 @@ func New(cfg Config) *Endpoint {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	ep := &Endpoint{cfg: cfg, log: cfg.Logger, listed: tools.Listed(cfg.Policy)}
+	ep := &Endpoint{cfg: cfg, log: cfg.Logger, listed: tools.Listed(cfg.Policy), known: map[string]bool{}}
+	for _, t := range tools.Inventory() {
+		ep.known[t.Def.Name] = true
+	}
 	// The SDK logs every session at info; keep only its warnings.
 	sdkLog := slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn})
 	ep.server = gomcp.NewServer(&gomcp.Implementation{Name: "odoo-mcp", Title: "Odoo", Version: cfg.Version},
@@ -216,7 +233,13 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 		seen := &callerSeen{}
 		res, err := next(context.WithValue(ctx, callerKey{}, seen), method, req)
 		params, _ := req.GetParams().(*gomcp.CallToolParamsRaw)
-		attrs := []any{"tool", toolName(params), "duration", time.Since(start)}
+		name := toolName(params)
+		label := ep.toolLabel(name)
+		attrs := []any{"tool", label, "duration", time.Since(start)}
+		if label != name {
+			// Say what was asked for, bounded: the name is the caller's.
+			attrs = append(attrs, "requested_tool", truncateName(name))
+		}
 		if touched.Model != "" {
 			attrs = append(attrs, "model", touched.Model)
 		}
@@ -249,7 +272,7 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 			ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
 		}
 		if ep.cfg.Metrics != nil {
-			ep.cfg.Metrics.ToolCall(toolName(params), outcome, time.Since(start))
+			ep.cfg.Metrics.ToolCall(label, outcome, time.Since(start))
 		}
 		return res, err
 	}
@@ -262,6 +285,15 @@ func auditIDs(ids []int64) []int64 {
 		return ids[:max]
 	}
 	return ids
+}
+
+// truncateName bounds a caller-given name written in a log line.
+func truncateName(s string) string {
+	const max = 64
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
 }
 
 func toolName(p *gomcp.CallToolParamsRaw) string {

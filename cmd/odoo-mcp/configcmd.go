@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 )
@@ -394,6 +395,10 @@ func (c *configCmd) credentialNote() {
 		c.note("replace BASE64_OF_LOGIN:API_KEY with the output of: printf '%%s' 'login:api_key' | base64 -w0 (or set ODOO_LOGIN and ODOO_API_KEY and run this again); on Odoo 19+ 'Bearer <api_key>' works too")
 	}
 	if !c.cfg.Demo && c.transport == "stdio" {
+		if shown := redact.URL(c.cfg.OdooURL); shown != c.cfg.OdooURL {
+			// The stdio configuration needs the URL as it is to work.
+			c.note("ODOO_URL (%s) holds a password and is written in this configuration: keep it private", shown)
+		}
 		if c.cfg.OdooURL == "" || c.cfg.OdooDB == "" {
 			c.note("replace %s and %s (or set ODOO_URL and ODOO_DB and run this again)", phURL, phDB)
 		}

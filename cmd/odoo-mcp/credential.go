@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
@@ -56,6 +57,7 @@ var errMissingCredential = errors.New("no Odoo credential: set " + envLogin + " 
 // credentialProblem explains why Odoo did not accept a credential, and
 // the fix; config is true when the fix is a setting (exit code 2).
 func credentialProblem(err error, c envCredential, odooURL, db string) (problem, fix string, config bool) {
+	odooURL = redact.URL(odooURL)
 	switch {
 	case errors.Is(err, auth.ErrBearerNeedsLogin):
 		return envAPIKey + " alone cannot identify its user on Odoo 16-18", "set " + envLogin + " too", true

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 )
 
 // healthcheck asks a running odoo-mcp for /healthz. It exists because the
@@ -40,17 +42,17 @@ func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *url, nil)
 	if err != nil {
-		fmt.Fprintf(stderr, "odoo-mcp healthcheck: %v\n", err)
+		fmt.Fprintf(stderr, "odoo-mcp healthcheck: %v\n", redact.Error(err))
 		return 2
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		fmt.Fprintf(stderr, "odoo-mcp healthcheck: %s: %v\n", *url, err)
+		fmt.Fprintf(stderr, "odoo-mcp healthcheck: %s: %v\n", redact.URL(*url), err)
 		return 1
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "odoo-mcp healthcheck: %s answered %s\n", *url, resp.Status)
+		fmt.Fprintf(stderr, "odoo-mcp healthcheck: %s answered %s\n", redact.URL(*url), resp.Status)
 		return 1
 	}
 	fmt.Fprintln(stdout, "ok")

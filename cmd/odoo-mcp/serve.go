@@ -17,6 +17,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/limits"
@@ -71,7 +72,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log, Metrics: m,
 	})
 	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{
-		Logger: log,
+		Logger: log, Metrics: m,
 		OnIdle: []func(){odoo.CloseIdleConnections},
 		Ready: func(ctx context.Context) error {
 			_, err := odoo.Version(ctx)
@@ -112,7 +113,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	base := "http://" + ln.Addr().String()
-	log.Info("odoo-mcp serving", "mcp", base+"/mcp", "odoo", cfg.OdooURL, "db", cfg.OdooDB,
+	log.Info("odoo-mcp serving", "mcp", base+"/mcp", "odoo", redact.URL(cfg.OdooURL), "db", cfg.OdooDB,
 		"protocol", cfg.OdooProtocol, "read_only", cfg.ReadOnly, "version", version)
 	if demo != nil {
 		printDemo(stdout, base, demo)

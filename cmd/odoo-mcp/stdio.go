@@ -13,6 +13,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
@@ -130,7 +131,7 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return 1
 	}
 	proto, _ := odoo.Protocol(ctx)
-	log.Info("odoo-mcp serving over stdio", "odoo", cfg.OdooURL, "db", cfg.OdooDB, "protocol", string(proto),
+	log.Info("odoo-mcp serving over stdio", "odoo", redact.URL(cfg.OdooURL), "db", cfg.OdooDB, "protocol", string(proto),
 		"uid", id.UID, "login", id.Login, "read_only", cfg.ReadOnly, "version", version)
 
 	endpoint := mcp.New(mcp.Config{
