@@ -58,6 +58,8 @@ type Endpoint struct {
 	handler http.Handler
 	log     *slog.Logger
 	listed  map[string]bool // tools/list under the policy
+	// requests in flight, so that a tool call ends with its HTTP request
+	requests requests
 }
 
 // Instructions tell an MCP client how to use the tools well.
@@ -82,7 +84,7 @@ func New(cfg Config) *Endpoint {
 		Caller: ep.caller,
 		Logger: cfg.Logger,
 	})
-	ep.server.AddReceivingMiddleware(ep.filterToolList, ep.audit)
+	ep.server.AddReceivingMiddleware(ep.cancelWithRequest, ep.filterToolList, ep.audit)
 	sdk := gomcp.NewStreamableHTTPHandler(func(*http.Request) *gomcp.Server { return ep.server },
 		&gomcp.StreamableHTTPOptions{
 			Stateless:           !cfg.Stateful,
@@ -95,7 +97,11 @@ func New(cfg Config) *Endpoint {
 }
 
 // ServeHTTP serves /mcp.
-func (ep *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) { ep.handler.ServeHTTP(w, r) }
+func (ep *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Header.Del(requestHeader)
+	defer ep.requests.track(r)()
+	ep.handler.ServeHTTP(w, r)
+}
 
 // Server is the underlying SDK server (for in-process transports).
 func (ep *Endpoint) Server() *gomcp.Server { return ep.server }
