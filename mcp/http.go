@@ -40,6 +40,7 @@ func NewEcho(ep *Endpoint, cfg HTTPConfig) *echo.Echo {
 		},
 	}))
 	e.Use(requestLog(log))
+	e.Use(checkHostAndOrigin)
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
