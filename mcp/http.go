@@ -2,12 +2,15 @@ package mcp
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
 // HTTPConfig configures the HTTP server around the MCP endpoint.
@@ -49,7 +52,14 @@ func NewEcho(ep *Endpoint, cfg HTTPConfig) *echo.Echo {
 			ctx, cancel := context.WithTimeout(c.Request().Context(), 5*time.Second)
 			defer cancel()
 			if err := cfg.Ready(ctx); err != nil {
-				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+				// Anyone may ask: the answer says why in general terms,
+				// the error (Odoo's address in it) goes to the log.
+				reason := "Odoo answered unexpectedly"
+				if errors.Is(err, odoorpc.ErrUnavailable) {
+					reason = "Odoo is not reachable"
+				}
+				log.WarnContext(c.Request().Context(), "not ready", "reason", reason, "error", err.Error())
+				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})
 			}
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
