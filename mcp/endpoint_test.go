@@ -335,8 +335,12 @@ func TestAuditLine(t *testing.T) {
 	}
 	created := lines[0]
 	if created["tool"] != "odoo_record_creator" || created["model"] != "res.partner" || created["outcome"] != "ok" ||
-		created["db"] != s.fake.DB() || created["uid"] != float64(fakeodoo.AdminUID) || created["records"] != float64(1) || created["duration"] == nil {
+		created["db"] != s.fake.DB() || created["uid"] != float64(fakeodoo.AdminUID) || created["records"] != float64(1) {
 		t.Errorf("creator audit line: %v", created)
+	}
+	// Durations in milliseconds, the unit in the key (not bare nanoseconds).
+	if ms, ok := created["duration_ms"].(float64); !ok || ms <= 0 || ms > 60000 || created["duration"] != nil {
+		t.Errorf("creator audit line's duration: %v", created)
 	}
 	if ids, _ := created["record_ids"].([]any); len(ids) != 1 {
 		t.Errorf("record ids: %v", created["record_ids"])

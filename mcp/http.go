@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"time"
 
@@ -83,8 +84,12 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			}
 			log.LogAttrs(c.Request().Context(), level, "http request",
 				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
-				slog.Duration("duration", v.Latency), slog.String("request_id", v.RequestID))
+				slog.Float64("duration_ms", millis(v.Latency)), slog.String("request_id", v.RequestID))
 			return nil
 		},
 	})
 }
+
+// millis is a duration in milliseconds (to the microsecond), for log lines:
+// the unit goes in the key (duration_ms), not bare nanoseconds.
+func millis(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }

@@ -77,3 +77,22 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+func TestRequestLogDurationInMilliseconds(t *testing.T) {
+	logs := &syncBuffer{}
+	app := NewEcho(New(Config{Version: "test"}), HTTPConfig{Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	srv := httptest.NewServer(app)
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var line map[string]any
+	if err := json.Unmarshal([]byte(strings.TrimSpace(logs.String())), &line); err != nil || line["msg"] != "http request" {
+		t.Fatalf("request log: %s (%v)", logs, err)
+	}
+	if ms, ok := line["duration_ms"].(float64); !ok || ms < 0 || ms > 60000 || line["duration"] != nil {
+		t.Fatalf("request log duration: %v", line)
+	}
+}

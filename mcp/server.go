@@ -222,7 +222,7 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 		seen := &callerSeen{}
 		res, err := next(context.WithValue(ctx, callerKey{}, seen), method, req)
 		params, _ := req.GetParams().(*gomcp.CallToolParamsRaw)
-		attrs := []any{"tool", toolName(params), "duration", time.Since(start)}
+		attrs := []any{"tool", toolName(params), "duration_ms", millis(time.Since(start))}
 		if touched.Model != "" {
 			attrs = append(attrs, "model", touched.Model)
 		}
