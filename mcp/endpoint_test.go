@@ -24,9 +24,10 @@ import (
 )
 
 type stack struct {
-	fake *fakeodoo.Server
-	odoo *httptest.Server
-	mcp  *httptest.Server
+	endpoint *Endpoint
+	fake     *fakeodoo.Server
+	odoo     *httptest.Server
+	mcp      *httptest.Server
 }
 
 func newStack(t *testing.T, version string, mutate func(*Config)) *stack {
@@ -42,10 +43,11 @@ func newStack(t *testing.T, version string, mutate func(*Config)) *stack {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	app := NewEcho(New(cfg), HTTPConfig{Ready: func(ctx context.Context) error { _, err := client.Version(ctx); return err }})
+	ep := New(cfg)
+	app := NewEcho(ep, HTTPConfig{Ready: func(ctx context.Context) error { _, err := client.Version(ctx); return err }})
 	mcpSrv := httptest.NewServer(app)
 	t.Cleanup(mcpSrv.Close)
-	return &stack{fake: fake, odoo: odooSrv, mcp: mcpSrv}
+	return &stack{endpoint: ep, fake: fake, odoo: odooSrv, mcp: mcpSrv}
 }
 
 func basicHeader(login, key string) string {

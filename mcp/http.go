@@ -22,6 +22,9 @@ type HTTPConfig struct {
 	// OnIdle runs after 30 s without a request in flight, before memory is
 	// handed back to the OS (e.g. closing idle connections to Odoo).
 	OnIdle []func()
+	// BodyReadTimeout bounds how long a client may take to send a request
+	// body (0: no bound).
+	BodyReadTimeout time.Duration
 }
 
 // NewEcho builds the HTTP application: /mcp, /healthz, /readyz, request ids
@@ -45,6 +48,7 @@ func NewEcho(ep *Endpoint, cfg HTTPConfig) *echo.Echo {
 	}))
 	e.Use(requestLog(log))
 	e.Use(checkHostAndOrigin)
+	e.Use(bodyTimeout(cfg.BodyReadTimeout))
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})

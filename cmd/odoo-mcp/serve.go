@@ -72,8 +72,9 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log, Metrics: m,
 	})
 	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{
-		Logger: log,
-		OnIdle: []func(){odoo.CloseIdleConnections},
+		Logger:          log,
+		BodyReadTimeout: cfg.ReadBodyTimeout,
+		OnIdle:          []func(){odoo.CloseIdleConnections},
 		Ready: func(ctx context.Context) error {
 			_, err := odoo.Version(ctx)
 			return err
