@@ -26,7 +26,7 @@ func (ep *Endpoint) batchSize(w http.ResponseWriter, r *http.Request) (n int, ok
 	if r.Method != http.MethodPost || r.Body == nil || r.Body == http.NoBody {
 		return 1, true
 	}
-	br := bufio.NewReaderSize(r.Body, 64)
+	br := bufio.NewReaderSize(r.Body, 16)
 	r.Body = readCloser{br, r.Body}
 	for {
 		b, err := br.ReadByte()

@@ -27,7 +27,10 @@ func checkHostAndOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		loopback := false
-		if addr, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && addr != nil {
+		switch addr := r.Context().Value(http.LocalAddrContextKey).(type) {
+		case *net.TCPAddr:
+			loopback = addr.IP.IsLoopback()
+		case net.Addr:
 			loopback = isLoopback(addr.String())
 		}
 		if loopback && !isLoopback(r.Host) {
