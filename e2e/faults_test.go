@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net"
@@ -239,4 +240,45 @@ func TestCallerFaults(t *testing.T) {
 			t.Fatalf("unhealthy after the burst: %v", err)
 		}
 	})
+}
+
+// TestSlowBody: a body trickled a byte at a time is answered (400, naming
+// the timeout) and dropped after ODOO_MCP_READ_BODY_TIMEOUT. A binary of
+// its own: a 300 ms body timeout would fail requests of the busy tests
+// above on a loaded machine.
+func TestSlowBody(t *testing.T) {
+	_, srv := odooFor(t, "18.0")
+	p := startBinary(t, odooEnv(srv, "ODOO_MCP_READ_BODY_TIMEOUT=300ms", "ODOO_MCP_RATE_LIMIT=0"))
+	auth := basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "POST /mcp HTTP/1.1\r\nHost: "+strings.TrimPrefix(p.URL, "http://")+"\r\nContent-Type: application/json\r\n"+
+		"Accept: application/json, text/event-stream\r\nAuthorization: "+auth+"\r\nContent-Length: 60000\r\n\r\n{")
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // a byte every 20 ms: the body would take 20 minutes
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				if _, err := conn.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the server kept reading a trickled body: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "did not arrive within 300ms") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+
 }

@@ -45,6 +45,7 @@ type serveConfig struct {
 	GCPercent         int
 	ShutdownTimeout   time.Duration
 	ReadHeaderTimeout time.Duration
+	ReadBodyTimeout   time.Duration
 
 	MetricsToken string // secret
 
@@ -196,6 +197,7 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.Bool(&c.JSONResponse, "json-response", "ODOO_MCP_JSON_RESPONSE", false, "answer MCP POSTs with application/json instead of SSE")
 	f.Int64(&c.MaxBodyBytes, "max-body-bytes", "ODOO_MCP_MAX_BODY_BYTES", 1<<20, "largest accepted request body")
 	f.Duration(&c.ReadHeaderTimeout, "read-header-timeout", "ODOO_MCP_READ_HEADER_TIMEOUT", 10*time.Second, "how long a client may take to send its request headers")
+	f.Duration(&c.ReadBodyTimeout, "read-body-timeout", "ODOO_MCP_READ_BODY_TIMEOUT", 30*time.Second, "how long a client may take to send its request body (responses and streams are not bounded by it)")
 	f.Int(&c.GCPercent, "gc-percent", "ODOO_MCP_GC_PERCENT", 200, "Go garbage collector target (GOGC); 200 trades a few MiB under load for 1.3-1.9x the throughput of 100 here; a GOGC variable wins")
 	f.Duration(&c.ShutdownTimeout, "shutdown-timeout", "ODOO_MCP_SHUTDOWN_TIMEOUT", 15*time.Second, "on SIGTERM, how long in-flight tool calls and streams may finish")
 	f.Secret(&c.MetricsToken, "metrics-token", "ODOO_MCP_METRICS_TOKEN", "serve Prometheus metrics at /metrics to scrapers sending Authorization: Bearer <token> (at least 16 characters; unset: no /metrics)")
@@ -254,7 +256,7 @@ func (c *serveConfig) validate() error {
 	if c.DefaultLimit <= 0 || c.MaxLimit <= 0 {
 		errs = append(errs, errors.New("--default-limit and --max-limit must be positive"))
 	}
-	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 || c.ShutdownTimeout <= 0 || c.ReadHeaderTimeout <= 0 {
+	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 || c.ShutdownTimeout <= 0 || c.ReadHeaderTimeout <= 0 || c.ReadBodyTimeout <= 0 {
 		errs = append(errs, errors.New("timeouts and cache TTLs must be positive"))
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {

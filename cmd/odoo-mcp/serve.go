@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -73,7 +74,8 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	})
 	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{
 		Logger: log, Metrics: m,
-		OnIdle: []func(){odoo.CloseIdleConnections},
+		BodyReadTimeout: cfg.ReadBodyTimeout,
+		OnIdle:          []func(){odoo.CloseIdleConnections},
 		Ready: func(ctx context.Context) error {
 			_, err := odoo.Version(ctx)
 			return err
@@ -112,7 +114,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	base := "http://" + ln.Addr().String()
+	base := "http://" + reachableAddr(ln.Addr())
 	log.Info("odoo-mcp serving", "mcp", base+"/mcp", "odoo", redact.URL(cfg.OdooURL), "db", cfg.OdooDB,
 		"protocol", cfg.OdooProtocol, "read_only", cfg.ReadOnly, "version", version)
 	if demo != nil {
@@ -137,6 +139,15 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// reachableAddr is the listen address as a client on this machine can
+// use it: listening on all addresses (0.0.0.0, [::]), that is 127.0.0.1.
+func reachableAddr(a net.Addr) string {
+	if tcp, ok := a.(*net.TCPAddr); ok && (tcp.IP == nil || tcp.IP.IsUnspecified()) {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	}
+	return a.String()
 }
 
 // newOrchestrator builds the Letta client and the thread orchestrator.
