@@ -180,6 +180,10 @@ func (d *doctor) checkOdoo(ctx context.Context) *odoorpc.Client {
 		d.report(checkSkip, "Odoo", "not checked: ODOO_URL and ODOO_DB are needed", "")
 		return nil
 	}
+	if checkURL(settingOdooURL, cfg.OdooURL, "") != nil {
+		d.report(checkSkip, "Odoo", "not checked: ODOO_URL is wrong", "")
+		return nil
+	}
 	proto, err := odoorpc.ParseProtocol(cfg.OdooProtocol)
 	if err != nil {
 		d.report(checkSkip, "Odoo", "not checked: ODOO_PROTOCOL is wrong", "")

@@ -68,7 +68,7 @@ Flags:
 	// Check what stdio uses with serve's rules; it neither listens nor
 	// talks to Letta.
 	v := *c
-	v.Listen, v.LettaURL = "127.0.0.1:0", ""
+	v.Listen, v.LettaURL, v.PublicURL = "127.0.0.1:0", "", ""
 	return c, v.validate()
 }
 
