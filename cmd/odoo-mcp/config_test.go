@@ -147,3 +147,18 @@ func TestURLSettingsAreValidated(t *testing.T) {
 		})
 	}
 }
+
+// Every command's -h prints its usage and exits 0; an unknown flag is bad
+// usage (2).
+func TestHelpExitsZero(t *testing.T) {
+	clearEnv(t)
+	for _, cmd := range []string{"serve", "stdio", "config", "doctor", "chat", "healthcheck"} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{cmd, "-h"}, &out, &errb); code != 0 {
+			t.Errorf("%s -h: exit %d, want 0\n%s", cmd, code, errb.String())
+		}
+		if code := run(context.Background(), []string{cmd, "--no-such-flag"}, &out, &errb); code != 2 {
+			t.Errorf("%s --no-such-flag: exit %d, want 2", cmd, code)
+		}
+	}
+}
