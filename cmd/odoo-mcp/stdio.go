@@ -122,7 +122,12 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	id, err := authn.Authenticate(checkCtx, cred.Authorization())
 	cancel()
 	if err != nil {
-		problem, fix, config := credentialProblem(err, cred, cfg.OdooURL, cfg.OdooDB)
+		problem, fix, config := credentialProblem(err, cred, odoo.URL(), cfg.OdooDB)
+		if errors.Is(err, odoorpc.ErrDatabaseNotFound) {
+			listCtx, cancel := context.WithTimeout(ctx, cfg.OdooTimeout)
+			fix = databaseFix(listCtx, odoo)
+			cancel()
+		}
 		fmt.Fprintf(stderr, "odoo-mcp stdio: %s\n  fix: %s\n", problem, fix)
 		if config {
 			return 2

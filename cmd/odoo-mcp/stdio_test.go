@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 )
 
 func TestStdioFlags(t *testing.T) {
@@ -61,5 +64,37 @@ func TestStdioUsageAndExitCodes(t *testing.T) {
 	t.Setenv("ODOO_DB", "x")
 	if code := run(context.Background(), []string{"stdio"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "ODOO_API_KEY") || out.Len() != 0 {
 		t.Errorf("no credential: %d %s", code, errb.String())
+	}
+}
+
+// A wrong ODOO_DB is named as such, with the databases Odoo lists, not
+// blamed on ODOO_URL; it is bad configuration (exit code 2).
+func TestStdioWrongDatabase(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		cred    map[string]string
+	}{
+		{"18.0", map[string]string{"ODOO_LOGIN": fakeodoo.AdminLogin, "ODOO_API_KEY": fakeodoo.AdminKey}},
+		{"19.0", map[string]string{"ODOO_LOGIN": fakeodoo.AdminLogin, "ODOO_API_KEY": fakeodoo.AdminKey}},
+		{"19.0", map[string]string{"ODOO_API_KEY": fakeodoo.AdminKey}},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			odoo := httptest.NewServer(fakeodoo.New(fakeodoo.Options{Version: tc.version, DB: "doc"}))
+			defer odoo.Close()
+			clearEnv(t)
+			t.Setenv("ODOO_URL", odoo.URL)
+			t.Setenv("ODOO_DB", "nope")
+			for k, v := range tc.cred {
+				t.Setenv(k, v)
+			}
+			var out, errb bytes.Buffer
+			code := runStdio(context.Background(), nil, strings.NewReader(""), &out, &errb)
+			msg := errb.String()
+			if code != 2 || !strings.Contains(msg, `the Odoo at `+odoo.URL+` has no database "nope"`) ||
+				!strings.Contains(msg, `fix: set ODOO_DB to one of the databases this Odoo lists: "doc"`) ||
+				strings.Contains(msg, "ODOO_URL") || strings.Contains(msg, "cannot reach") || out.Len() != 0 {
+				t.Errorf("exit %d, want 2 naming the database and ODOO_DB:\n%s", code, msg)
+			}
+		})
 	}
 }
