@@ -22,8 +22,8 @@ import (
 const doctorUsage = `Usage: odoo-mcp doctor [flags]
 
 Checks the configuration serve would run with, end to end: the settings,
-Odoo (reachable, its version, the protocol), the credential in ODOO_LOGIN
-and ODOO_API_KEY if set, and with LETTA_BASE_URL: Letta (reachable, its
+Odoo (reachable, its version, the protocol), the database ODOO_DB (without
+a login), the credential in ODOO_LOGIN and ODOO_API_KEY if set, and with LETTA_BASE_URL: Letta (reachable, its
 version, the API key), whether that Letta accepts ODOO_MCP_PUBLIC_URL, whether
 the public URL answers from here, and the signing key. Each problem is
 printed with its fix. Exit code 1 when a check fails, 0 otherwise.
