@@ -139,6 +139,11 @@ func TestURLSettingsAreValidated(t *testing.T) {
 				t.Errorf("stdio does not read this setting, yet refused it:\n%s", errb.String())
 			}
 			out.Reset()
+			errb.Reset()
+			if code := run(context.Background(), []string{"config", "claude-desktop"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), tc.want[0]) || strings.Contains(errb.String(), "s3cret") {
+				t.Errorf("config: exit %d, want 2 naming %q:\n%s", code, tc.want[0], errb.String())
+			}
+			out.Reset()
 			code = run(context.Background(), []string{"doctor", "--timeout", "1s"}, &out, &errb)
 			if code != 1 || strings.Contains(out.String(), "ok    configuration") || !regexp.MustCompile(`FAIL  configuration  .*`+regexp.QuoteMeta(tc.want[0])).MatchString(out.String()) ||
 				strings.Contains(out.String(), "s3cret") {

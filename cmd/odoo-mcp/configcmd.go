@@ -129,6 +129,24 @@ func runConfig(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	// A configuration with a URL odoo-mcp would refuse would fail later,
+	// in the client: say so now (without the usage, whose defaults show
+	// the environment's values).
+	for _, u := range []struct{ setting, value, example string }{
+		{settingOdooURL, cfg.OdooURL, "https://odoo.example.com"},
+		{settingPublicURL, cfg.PublicURL, "https://odoo-mcp.example.com"},
+		{settingLettaURL, cfg.LettaURL, "http://localhost:8283"},
+	} {
+		if strings.TrimSpace(u.value) != "" {
+			if err := checkURL(u.setting, u.value, u.example); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		fmt.Fprintf(stderr, "odoo-mcp config: bad configuration:\n%v\n", errors.Join(errs...))
+		return 2
+	}
 	c.cfg, c.fs, c.cred = cfg, fs, credentialFromEnv()
 
 	var err error

@@ -210,7 +210,7 @@ func (d *doctor) checkOdoo(ctx context.Context) *odoorpc.Client {
 		detail := fmt.Sprintf("%s does not answer like Odoo: %v", odoo.URL(), err)
 		var notOdoo *odoorpc.NotOdooError
 		if errors.As(err, &notOdoo) {
-			detail = fmt.Sprintf("at %s, %v", odoo.URL(), err) // says what answered, on one line
+			detail = fmt.Sprintf("at %s, %v", redactURL(odoo.URL()), err) // says what answered, on one line
 		}
 		d.report(checkFail, "Odoo", detail,
 			"set ODOO_URL to Odoo's base URL (e.g. https://odoo.example.com): the host and port where Odoo answers, not a page under it")
