@@ -185,6 +185,9 @@ func (c *Client) Version(ctx context.Context) (ServerVersion, error) {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return v, fmt.Errorf("%w: common.version: %v", ErrProtocol, err)
 	}
+	if v.ServerVersion == "" {
+		return v, fmt.Errorf("%w: common.version answered without a server_version, which does not look like Odoo", ErrProtocol)
+	}
 	return v, nil
 }
 

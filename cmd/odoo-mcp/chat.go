@@ -87,9 +87,9 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if thread == "" {
 		problems = append(problems, "--thread is required")
 	}
-	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(serverURL), "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		problems = append(problems, fmt.Sprintf("--url (ODOO_MCP_URL) %q must be an http(s) URL such as http://127.0.0.1:8808", redact.URL(serverURL)))
+	u, _ := url.Parse(strings.TrimRight(strings.TrimSpace(serverURL), "/"))
+	if err := checkURL("--url (ODOO_MCP_URL)", serverURL, "http://127.0.0.1:8808"); err != nil {
+		problems = append(problems, err.Error())
 	}
 	cred := credentialFromEnv()
 	if !cred.Set() {

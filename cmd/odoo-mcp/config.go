@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -228,6 +229,8 @@ func (c *serveConfig) validate() error {
 	if !c.Demo {
 		if c.OdooURL == "" {
 			errs = append(errs, errors.New("--odoo-url (ODOO_URL) is required, or use --demo"))
+		} else if err := checkURL(settingOdooURL, c.OdooURL, "https://odoo.example.com"); err != nil {
+			errs = append(errs, err)
 		}
 		if c.OdooDB == "" {
 			errs = append(errs, errors.New("--odoo-db (ODOO_DB) is required, or use --demo"))
@@ -237,6 +240,15 @@ func (c *serveConfig) validate() error {
 	}
 	if _, err := odoorpc.ParseProtocol(c.OdooProtocol); err != nil {
 		errs = append(errs, err)
+	}
+	// The public URL is checked here, with or without Letta: doctor and
+	// config use it too.
+	if strings.TrimSpace(c.PublicURL) != "" {
+		if err := checkURL(settingPublicURL, c.PublicURL, "https://odoo-mcp.example.com"); err != nil {
+			errs = append(errs, err)
+		} else if _, err := threads.MCPURL(c.PublicURL); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %v", settingPublicURL, err))
+		}
 	}
 	if _, err := c.odooContext(); err != nil {
 		errs = append(errs, err)
@@ -278,13 +290,13 @@ func (c *serveConfig) validateLetta() []error {
 		return nil
 	}
 	var errs []error
-	if _, err := letta.New(c.LettaURL, letta.Options{}); err != nil {
-		errs = append(errs, fmt.Errorf("--letta-url (LETTA_BASE_URL): %v", err))
+	if err := checkURL(settingLettaURL, c.LettaURL, "http://localhost:8283"); err != nil {
+		errs = append(errs, err)
+	} else if _, err := letta.New(c.LettaURL, letta.Options{}); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %v", settingLettaURL, err))
 	}
 	if strings.TrimSpace(c.PublicURL) == "" {
 		errs = append(errs, errors.New("--public-url (ODOO_MCP_PUBLIC_URL) is required with LETTA_BASE_URL: the URL at which Letta reaches this server, e.g. https://odoo-mcp.example.com"))
-	} else if _, err := threads.MCPURL(c.PublicURL); err != nil {
-		errs = append(errs, fmt.Errorf("--public-url (ODOO_MCP_PUBLIC_URL): %v", err))
 	}
 	switch {
 	case c.SigningKey == "":
@@ -334,4 +346,57 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// The URL settings, as error messages name them.
+const (
+	settingOdooURL   = "--odoo-url (ODOO_URL)"
+	settingLettaURL  = "--letta-url (LETTA_BASE_URL)"
+	settingPublicURL = "--public-url (ODOO_MCP_PUBLIC_URL)"
+)
+
+// checkURL checks a URL setting: an absolute http or https URL with a
+// host. Its error names the setting and the fix, and shows the value
+// without its password (a proxy's Basic credentials may sit in it).
+func checkURL(setting, value, example string) error {
+	v := strings.TrimSpace(value)
+	u, err := url.Parse(v)
+	var fix string
+	switch {
+	case err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "":
+		return nil
+	case !strings.Contains(v, "://"):
+		fix = "write it with its scheme: http://" + redactURL(v) + " (or https://)"
+	case err == nil && u.Scheme != "http" && u.Scheme != "https":
+		fix = fmt.Sprintf("use http:// or https:// (not %s://), e.g. %s", u.Scheme, example)
+	default:
+		fix = "give the scheme and host, e.g. " + example
+	}
+	return fmt.Errorf("%s %q is not an http(s) URL: %s", setting, redactURL(v), fix)
+}
+
+// redactURL hides the password of a URL's user information, as
+// url.URL.Redacted does, also in a value url.Parse refuses.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Scheme != "" && u.Host != "" {
+		return u.Redacted()
+	}
+	rest := raw
+	prefix := ""
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return raw
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if !hasPass {
+		return raw
+	}
+	return prefix + user + ":xxxxx" + rest[at:]
 }
