@@ -41,6 +41,9 @@ type Config struct {
 	// JSONResponse answers POSTs with application/json instead of SSE.
 	JSONResponse bool
 	MaxBodyBytes int64
+	// MaxAttachmentBytes caps attachment content read as a resource or
+	// created through the creator (0: tools.DefaultMaxAttachmentBytes).
+	MaxAttachmentBytes int64
 	// Rate limits requests per caller (nil: no limit).
 	Rate *limits.Rate
 	// Metrics, when set, counts tool calls by tool and outcome.
@@ -93,13 +96,15 @@ func New(cfg Config) *Endpoint {
 	}
 	// The SDK logs every session at info; keep only its warnings.
 	sdkLog := slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn})
-	ep.server = gomcp.NewServer(&gomcp.Implementation{Name: "odoo-mcp", Title: "Odoo", Version: cfg.Version},
-		&gomcp.ServerOptions{Instructions: instructions, Logger: sdkLog})
+	ep.server = gomcp.NewServer(&gomcp.Implementation{Name: "odoo-mcp", Title: "Odoo", Version: cfg.Version, Icons: tools.ServerIcons()},
+		&gomcp.ServerOptions{Instructions: instructions, Logger: sdkLog, SetCacheable: setCacheable})
 	tools.Register(ep.server, tools.Deps{
-		Odoo:   cfg.Odoo,
-		Policy: cfg.Policy,
-		Caller: ep.caller,
-		Logger: cfg.Logger,
+		Odoo:               cfg.Odoo,
+		Policy:             cfg.Policy,
+		Caller:             ep.caller,
+		ResourceCaller:     ep.resourceCaller,
+		MaxAttachmentBytes: cfg.MaxAttachmentBytes,
+		Logger:             cfg.Logger,
 	})
 	ep.server.AddReceivingMiddleware(ep.cancelWithRequest, ep.filterToolList, ep.audit)
 	sdk := gomcp.NewStreamableHTTPHandler(func(*http.Request) *gomcp.Server { return ep.server },
@@ -231,6 +236,9 @@ func (m minLevel) WithGroup(name string) slog.Handler {
 // the duration; never arguments or values.
 func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 	return func(ctx context.Context, method string, req gomcp.Request) (gomcp.Result, error) {
+		if method == "resources/read" {
+			return ep.auditRead(ctx, next, method, req)
+		}
 		if method != "tools/call" {
 			return next(ctx, method, req)
 		}

@@ -20,13 +20,21 @@ func (ep *Endpoint) ServeStdio(ctx context.Context, t gomcp.Transport, authoriza
 }
 
 // withHeader gives requests that arrive without HTTP headers the given
-// ones, for the requests whose handlers read them: tools/call (the caller
-// and the audit line) and tools/list (the thread filter).
+// ones, for the requests whose handlers read them: tools/call and
+// resources/read (the caller and the audit line) and tools/list (the
+// thread filter).
 func withHeader(h http.Header) gomcp.Middleware {
 	return func(next gomcp.MethodHandler) gomcp.MethodHandler {
 		return func(ctx context.Context, method string, req gomcp.Request) (gomcp.Result, error) {
 			switch r := req.(type) {
 			case *gomcp.CallToolRequest:
+				if r.Extra == nil {
+					r.Extra = &gomcp.RequestExtra{}
+				}
+				if r.Extra.Header == nil {
+					r.Extra.Header = h
+				}
+			case *gomcp.ReadResourceRequest:
 				if r.Extra == nil {
 					r.Extra = &gomcp.RequestExtra{}
 				}

@@ -43,7 +43,12 @@ type Deps struct {
 	Odoo   Odoo
 	Policy Policy
 	Caller CallerFunc
-	Logger *slog.Logger
+	// ResourceCaller resolves the caller of a resources/read request.
+	ResourceCaller ResourceCallerFunc
+	// MaxAttachmentBytes caps an attachment's content read as a resource
+	// or created through the creator (0: DefaultMaxAttachmentBytes).
+	MaxAttachmentBytes int64
+	Logger             *slog.Logger
 	// Fields caches fields_get answers per database, user, model and
 	// language; nil gets a cache with FieldsTTL.
 	Fields    *gocache.Cache
@@ -83,8 +88,11 @@ func Enabled(p Policy) []Tool {
 func Register(s *mcp.Server, deps Deps) {
 	e := newEnv(deps)
 	for _, t := range Inventory() {
+		// Icons are presentation, not part of the locked definition.
+		t.Def.Icons = ToolIcons(t.Def.Name)
 		s.AddTool(t.Def, e.guard(t, t.handler(e)))
 	}
+	registerResources(s, e)
 }
 
 // Listed is the set of tool names tools/list shows under a policy.
@@ -177,7 +185,9 @@ func handle[In any, Out any](e *env, run func(ctx context.Context, c Caller, in 
 		if t, ok := any(out).(touched); ok && audit != nil {
 			audit.IDs = t.touchedIDs()
 		}
-		return jsonResult(out)
+		res, err := jsonResult(out)
+		addLinks(res, out, req)
+		return res, err
 	}
 }
 

@@ -1,0 +1,83 @@
+package tools
+
+import (
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// The retriever and the creator add a resource_link content item for each
+// record they name (odoo://<model>/<id>, and an attachment's file), so a
+// client that shows resources can open them. The JSON text block and
+// structuredContent stay as they were.
+//
+// Letta is left out: its MCP client turns every non-text content item into
+// text (Python repr) appended to the tool's answer, which would only cost
+// the agent tokens. Letta sends X-Agent-Id on every tool call, which is
+// how it is recognised.
+
+// maxLinks bounds the links of one result: a page of a thousand records
+// keeps its thousand ids in the JSON; the links are for people to open.
+const maxLinks = 100
+
+// linker is implemented by results that name records.
+type linker interface {
+	resourceLinks() []*mcp.ResourceLink
+}
+
+func (r retrieverResult) resourceLinks() []*mcp.ResourceLink {
+	return recordLinks(r.Model, recordIDs(r.Records), nil)
+}
+
+func (r creatorResult) resourceLinks() []*mcp.ResourceLink {
+	ids := make([]int64, len(r.Records))
+	titles := make([]string, len(r.Records))
+	for i, rec := range r.Records {
+		ids[i], titles[i] = rec.ID, rec.DisplayName
+	}
+	return recordLinks(r.Model, ids, titles)
+}
+
+func recordLinks(model string, ids []int64, titles []string) []*mcp.ResourceLink {
+	if model == "" || len(ids) == 0 {
+		return nil
+	}
+	if len(ids) > maxLinks {
+		ids = ids[:maxLinks]
+	}
+	out := make([]*mcp.ResourceLink, 0, len(ids))
+	for i, id := range ids {
+		uri := RecordURI(model, id)
+		l := &mcp.ResourceLink{URI: uri, Name: uri[len("odoo://"):], MIMEType: "application/json"}
+		if i < len(titles) {
+			l.Title = titles[i]
+		}
+		out = append(out, l)
+		if model == "ir.attachment" {
+			c := &mcp.ResourceLink{URI: AttachmentURI(id), Name: "ir.attachment/" + uri[len("odoo://ir.attachment/"):] + "/content", Description: "the attachment's file"}
+			if i < len(titles) {
+				c.Title = titles[i]
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// wantsLinks tells whether the caller of req gets resource links: every
+// client but Letta (see above).
+func wantsLinks(req *mcp.CallToolRequest) bool {
+	if req == nil || req.Extra == nil || req.Extra.Header == nil {
+		return true
+	}
+	return req.Extra.Header.Get("X-Agent-Id") == ""
+}
+
+// addLinks appends out's resource links to a successful result.
+func addLinks(res *mcp.CallToolResult, out any, req *mcp.CallToolRequest) {
+	l, ok := out.(linker)
+	if !ok || res == nil || res.IsError || !wantsLinks(req) {
+		return
+	}
+	for _, link := range l.resourceLinks() {
+		res.Content = append(res.Content, link)
+	}
+}
