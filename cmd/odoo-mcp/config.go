@@ -34,6 +34,8 @@ type serveConfig struct {
 	DenyMethods  string
 	DefaultLimit int
 	MaxLimit     int
+	// MaxAttachmentBytes caps attachment files read or created.
+	MaxAttachmentBytes int64
 
 	AuthTTL        time.Duration
 	AuthFailureTTL time.Duration
@@ -191,6 +193,7 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.String(&c.DenyMethods, "deny-methods", "ODOO_MCP_DENY_METHODS", "", "comma-separated model.method patterns the executor refuses")
 	f.Int(&c.DefaultLimit, "default-limit", "ODOO_MCP_DEFAULT_LIMIT", 100, "records the retriever returns when no limit is given")
 	f.Int(&c.MaxLimit, "max-limit", "ODOO_MCP_MAX_LIMIT", 1000, "most records one retriever call may return")
+	f.Int64(&c.MaxAttachmentBytes, "max-attachment-bytes", "ODOO_MCP_MAX_ATTACHMENT_BYTES", tools.DefaultMaxAttachmentBytes, "largest attachment file read as a resource or created through the creator")
 	f.Duration(&c.AuthTTL, "auth-cache-ttl", "ODOO_MCP_AUTH_CACHE_TTL", time.Minute, "how long a checked credential is trusted")
 	f.Duration(&c.AuthFailureTTL, "auth-failure-ttl", "ODOO_MCP_AUTH_FAILURE_TTL", 5*time.Second, "how long a refused credential is refused without asking Odoo")
 	f.Bool(&c.PublicToolList, "public-tool-list", "ODOO_MCP_PUBLIC_TOOL_LIST", false, "let initialize and tools/list through without a credential (for odoo-llm's llm_letta)")
@@ -267,6 +270,9 @@ func (c *serveConfig) validate() error {
 	}
 	if c.DefaultLimit <= 0 || c.MaxLimit <= 0 {
 		errs = append(errs, errors.New("--default-limit and --max-limit must be positive"))
+	}
+	if c.MaxAttachmentBytes <= 0 {
+		errs = append(errs, errors.New("--max-attachment-bytes (ODOO_MCP_MAX_ATTACHMENT_BYTES) must be positive, e.g. 10485760 for 10 MiB"))
 	}
 	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 || c.ShutdownTimeout <= 0 || c.ReadHeaderTimeout <= 0 || c.ReadBodyTimeout <= 0 {
 		errs = append(errs, errors.New("timeouts and cache TTLs must be positive"))

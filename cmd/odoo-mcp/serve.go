@@ -71,6 +71,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		Odoo: odoo, Auth: authn, Policy: cfg.policy(), Context: odooCtx, Rate: rateLimit,
 		PublicToolList: cfg.PublicToolList, Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log, Metrics: m,
+		MaxAttachmentBytes: cfg.MaxAttachmentBytes,
 	})
 	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{
 		Logger: log, Metrics: m,
