@@ -151,7 +151,7 @@ func schema(major int) map[string]*model {
 	for _, m := range allModels() {
 		kept := m.fields[:0]
 		for _, f := range m.fields {
-			if f.only == 0 || f.only == major {
+			if f.only == 0 || f.only == min(major, 19) {
 				kept = append(kept, f)
 			}
 		}

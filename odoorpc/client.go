@@ -251,7 +251,7 @@ func (c *Client) Execute(ctx context.Context, cred Credentials, call Call) (json
 	if errors.As(err, &oe) {
 		oe.Model, oe.Method = call.Model, call.Method
 	}
-	return raw, err
+	return raw, c.withScopeHint(ctx, err)
 }
 
 func (c *Client) observed(method string, start time.Time, err error) {
@@ -288,7 +288,7 @@ func (c *Client) Authenticate(ctx context.Context, login, key string) (int64, er
 	}
 	var uid int64
 	if err := json.Unmarshal(raw, &uid); err != nil || uid <= 0 {
-		return 0, &Error{Kind: ErrAccessDenied, Name: "odoo.exceptions.AccessDenied", Message: "Access Denied"}
+		return 0, c.withScopeHint(ctx, &Error{Kind: ErrAccessDenied, Name: "odoo.exceptions.AccessDenied", Message: "Access Denied"})
 	}
 	return uid, nil
 }
@@ -300,7 +300,7 @@ func (c *Client) WhoAmI(ctx context.Context, key string) (uid int64, userContext
 	raw, err := c.json2(ctx, key, Call{Model: "res.users", Method: "context_get"})
 	c.observed("context_get", start, err)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, c.withScopeHint(ctx, err)
 	}
 	if err := json.Unmarshal(raw, &userContext); err != nil {
 		return 0, nil, fmt.Errorf("%w: context_get: %v", ErrProtocol, err)
@@ -372,6 +372,48 @@ func unwrapURLError(err error) error {
 			return fmt.Errorf("timed out: %w", ue.Err)
 		}
 		return ue.Err
+	}
+	return err
+}
+
+// Major is the major version of the Odoo detected by Protocol (16, 17, 18,
+// 19, 20, ...), 0 before detection.
+func (c *Client) Major() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.version == nil {
+		return 0
+	}
+	return c.version.Major()
+}
+
+// major is Major, asking Odoo (common.version) when it is not known yet.
+func (c *Client) major(ctx context.Context) (int, error) {
+	if m := c.Major(); m != 0 {
+		return m, nil
+	}
+	v, err := c.Version(ctx)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	if c.version == nil {
+		c.version = &v
+	}
+	c.mu.Unlock()
+	return v.Major(), nil
+}
+
+// withScopeHint adds ScopeHint to a refused credential on Odoo 20 and
+// later. With a configured protocol the version may not be known yet: it
+// is asked for then (refusals are rare, and then worth one request).
+func (c *Client) withScopeHint(ctx context.Context, err error) error {
+	var oe *Error
+	if !errors.As(err, &oe) || !errors.Is(oe.Kind, ErrAccessDenied) || oe.Name == "" {
+		return err // not a refusal by Odoo (a key refused before sending has no name)
+	}
+	if major, verr := c.major(ctx); verr == nil && major >= 20 {
+		oe.Hint = ScopeHint
 	}
 	return err
 }
