@@ -220,7 +220,7 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.Secret(&c.SigningKey, "signing-key", "ODOO_MCP_SIGNING_KEY", "key that signs thread tokens, at least 32 characters (e.g. openssl rand -hex 32); the same on every replica")
 	f.Duration(&c.ThreadTokenTTL, "thread-token-ttl", "ODOO_MCP_THREAD_TOKEN_TTL", auth.DefaultTokenTTL, "lifetime of a thread's token (reissued at half-life when the thread is used)")
 	f.Bool(&c.Demo, "demo", "ODOO_MCP_DEMO", false, "run an in-memory demo Odoo in this process and serve it")
-	f.String(&c.DemoVersion, "demo-version", "ODOO_MCP_DEMO_VERSION", "18.0", "Odoo version the demo plays: 18.0 or 19.0")
+	f.String(&c.DemoVersion, "demo-version", "ODOO_MCP_DEMO_VERSION", "18.0", "Odoo version the demo plays: 18.0, 19.0 or 20.0")
 	return c, f
 }
 
@@ -238,8 +238,8 @@ func (c *serveConfig) validate() error {
 		if c.OdooDB == "" {
 			errs = append(errs, errors.New("--odoo-db (ODOO_DB) is required, or use --demo"))
 		}
-	} else if c.DemoVersion != "18.0" && c.DemoVersion != "19.0" {
-		errs = append(errs, fmt.Errorf("--demo-version %q: use 18.0 or 19.0", c.DemoVersion))
+	} else if c.DemoVersion != "18.0" && c.DemoVersion != "19.0" && c.DemoVersion != "20.0" {
+		errs = append(errs, fmt.Errorf("--demo-version %q: use 18.0, 19.0 or 20.0", c.DemoVersion))
 	}
 	if _, err := odoorpc.ParseProtocol(c.OdooProtocol); err != nil {
 		errs = append(errs, err)
