@@ -260,3 +260,21 @@ func TestPublicDiscover(t *testing.T) {
 		t.Errorf("anonymous resources/read: %d", status)
 	}
 }
+
+// TestOdoo20 runs every tool on the fake's Odoo 20 (19 without the db
+// service) and checks that a refused key names the rpc scope in the 401.
+func TestOdoo20(t *testing.T) {
+	s := newStack(t, "20.0", nil)
+	cs := s.connectAt(t, "Bearer "+fakeodoo.AdminKey, "")
+	everyToolCall(t, cs)
+	resp := s.post(t, "Bearer 0123456789wrong", initializeBody)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "only with the rpc scope") {
+		t.Errorf("refused key on Odoo 20: %d %s", resp.StatusCode, body)
+	}
+	s19 := newStack(t, "19.0", nil)
+	resp = s19.post(t, "Bearer 0123456789wrong", initializeBody)
+	if body, _ := io.ReadAll(resp.Body); strings.Contains(string(body), "rpc scope") {
+		t.Errorf("Odoo 19 names the rpc scope: %s", body)
+	}
+}

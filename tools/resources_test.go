@@ -234,3 +234,10 @@ func TestCreatorAttachmentChecks(t *testing.T) {
 		t.Errorf("refused attachments made %d Odoo requests", n)
 	}
 }
+
+func TestScopeHintInToolErrors(t *testing.T) {
+	err := &odoorpc.Error{Kind: odoorpc.ErrAccessDenied, Name: "odoo.exceptions.AccessDenied", Message: "Access Denied", Hint: odoorpc.ScopeHint}
+	if got := describe(err); !strings.HasPrefix(got, "access denied: Access Denied (on Odoo 20 and later an API key works on the RPC routes only with the rpc scope") {
+		t.Errorf("describe: %q", got)
+	}
+}
