@@ -1,7 +1,6 @@
 package threads
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
 	"github.com/odoo-mcp/odoo-mcp/letta"
+	"github.com/odoo-mcp/odoo-mcp/sse"
 )
 
 // TestRelayFlushesEachEvent: Letta sends a tool call and then waits; the
@@ -55,26 +55,27 @@ func TestRelayFlushesEachEvent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		br := bufio.NewReader(resp.Body)
+		events := sse.NewReader(resp.Body, sse.Options{Comments: true})
 		var sawKeepAlive bool
+		// next returns the next event or comment, failing the test at the end.
+		next := func() sse.Event {
+			t.Helper()
+			ev, err := events.Next()
+			if err != nil || ev.Unterminated {
+				t.Fatalf("stream ended: %v", err)
+			}
+			if string(ev.Comment) == "keep-alive" {
+				sawKeepAlive = true
+			}
+			return ev
+		}
 		readEvent := func() (string, map[string]any) {
 			t.Helper()
-			name := ""
 			for {
-				line, err := br.ReadString('\n')
-				if err != nil {
-					t.Fatalf("stream ended: %v", err)
-				}
-				line = strings.TrimRight(line, "\n")
-				switch {
-				case line == ": keep-alive":
-					sawKeepAlive = true
-				case strings.HasPrefix(line, "event: "):
-					name = line[len("event: "):]
-				case strings.HasPrefix(line, "data: "):
+				if ev := next(); !ev.IsComment() {
 					var d map[string]any
-					_ = json.Unmarshal([]byte(line[len("data: "):]), &d)
-					return name, d
+					_ = json.Unmarshal(ev.Data, &d)
+					return ev.Type, d
 				}
 			}
 		}
@@ -95,11 +96,7 @@ func TestRelayFlushesEachEvent(t *testing.T) {
 		}
 		// Letta stays silent a while: keep-alive comments flow meanwhile.
 		for !sawKeepAlive {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				t.Fatal(err)
-			}
-			sawKeepAlive = line == ": keep-alive\n"
+			next()
 		}
 		proceed <- struct{}{}
 		var got []string
