@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -227,6 +228,11 @@ func (c *Client) Send(ctx context.Context, id, content string) (*Stream, error) 
 	resp, err := c.do(ctx, http.MethodPost, threadPath(id)+"/messages", threads.Message{Content: content}, "text/event-stream")
 	if err != nil {
 		return nil, err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return nil, fmt.Errorf("POST %s%s/messages: expected an event stream, got %q: %s", c.base, threadPath(id), mt, b)
 	}
 	return &Stream{RequestID: resp.Header.Get(requestid.Header), body: resp.Body, r: sse.NewReader(resp.Body, sse.Options{})}, nil
 }

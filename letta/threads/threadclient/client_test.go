@@ -206,3 +206,13 @@ func TestSendBrokenStream(t *testing.T) {
 		t.Fatalf("a cut connection ended with %v, want an error", err)
 	}
 }
+
+func TestSendRefusesAnotherContentType(t *testing.T) {
+	c, _ := server(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"content":"hi"}`)
+	})
+	if _, err := c.Send(context.Background(), "t", "hello"); err == nil || !strings.Contains(err.Error(), `expected an event stream, got "application/json"`) {
+		t.Errorf("got %v", err)
+	}
+}
