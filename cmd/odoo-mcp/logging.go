@@ -33,7 +33,7 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 		}
 	}
 	if format == "text" {
-		return slog.New(requestid.Handler(tint.NewHandler(w, &tint.Options{Level: l, TimeFormat: "15:04:05.000"})))
+		return slog.New(requestid.Handler(tint.NewTextHandler(w, &tint.Options{Level: l, TimeFormat: "15:04:05.000"})))
 	}
 	return slog.New(requestid.Handler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})))
 }
