@@ -64,6 +64,13 @@ func Text(path string, got []byte) error {
 	if err != nil || want == nil {
 		return err
 	}
+	return CompareText(path, want, got)
+}
+
+// CompareText compares two texts (name says what want is, for the
+// message); a difference is reported as the first lines that differ, and
+// how to refresh want.
+func CompareText(name string, want, got []byte) error {
 	if bytes.Equal(want, got) {
 		return nil
 	}
@@ -78,7 +85,7 @@ func Text(path string, got []byte) error {
 		}
 		return "(end of file)"
 	}
-	return fmt.Errorf("%s differs from the current output at line %d:\n- %s\n+ %s\nIf the change is deliberate, %s", path, i+1, line(wl), line(gl), refresh)
+	return fmt.Errorf("%s differs from the current output at line %d:\n- %s\n+ %s\nIf the change is deliberate, %s", name, i+1, line(wl), line(gl), refresh)
 }
 
 // read returns the golden file, or nil after writing it (on -update, or
