@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"io"
 	"net"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
