@@ -285,7 +285,7 @@ func (o *Orchestrator) handleMessage(c echo.Context) error {
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	w.WriteHeader(http.StatusOK)
 	// Flush through the underlying writer: it reports a gone client.
-	out := &sseWriter{w: w, rc: http.NewResponseController(w.Writer)}
+	out := newSSEWriter(w, http.NewResponseController(w.Writer))
 	if err := out.rc.Flush(); err != nil {
 		_ = stream.Close()
 		return nil
