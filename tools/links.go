@@ -1,6 +1,9 @@
 package tools
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -43,21 +46,48 @@ func recordLinks(model string, ids []int64, titles []string) []*mcp.ResourceLink
 	if len(ids) > maxLinks {
 		ids = ids[:maxLinks]
 	}
-	out := make([]*mcp.ResourceLink, 0, len(ids))
-	for i, id := range ids {
-		uri := RecordURI(model, id)
-		l := &mcp.ResourceLink{URI: uri, Name: uri[len("odoo://"):], MIMEType: "application/json"}
-		if i < len(titles) {
-			l.Title = titles[i]
+	attachment := model == "ir.attachment"
+	per := 1
+	if attachment {
+		per = 2
+	}
+	// One string holds every URI and one array every link: a page of
+	// records costs three allocations, not two per record.
+	var b strings.Builder
+	b.Grow(len(ids) * per * (len("odoo://") + len(model) + 16))
+	type span struct{ start, end int }
+	spans := make([]span, 0, len(ids)*per)
+	for _, id := range ids {
+		start := b.Len()
+		b.WriteString("odoo://")
+		b.WriteString(model)
+		b.WriteByte('/')
+		b.WriteString(strconv.FormatInt(id, 10))
+		spans = append(spans, span{start, b.Len()})
+		if attachment {
+			start := b.Len()
+			b.WriteString("odoo://ir.attachment/")
+			b.WriteString(strconv.FormatInt(id, 10))
+			b.WriteString("/content")
+			spans = append(spans, span{start, b.Len()})
 		}
-		out = append(out, l)
-		if model == "ir.attachment" {
-			c := &mcp.ResourceLink{URI: AttachmentURI(id), Name: "ir.attachment/" + uri[len("odoo://ir.attachment/"):] + "/content", Description: "the attachment's file"}
-			if i < len(titles) {
-				c.Title = titles[i]
-			}
-			out = append(out, c)
+	}
+	all := b.String()
+	links := make([]mcp.ResourceLink, len(spans))
+	out := make([]*mcp.ResourceLink, len(spans))
+	for i, sp := range spans {
+		uri := all[sp.start:sp.end]
+		l := &links[i]
+		l.URI, l.Name = uri, uri[len("odoo://"):]
+		if k := i / per; k < len(titles) {
+			l.Title = titles[k]
 		}
+		if i%per == 0 {
+			l.MIMEType = "application/json"
+		} else {
+			l.Description = "the attachment's file"
+		}
+		out[i] = l
 	}
 	return out
 }
