@@ -10,7 +10,7 @@ import (
 
 // ErrNoDBService marks what the db service answered before Odoo 20, which
 // removed it (odoo/documentation, external RPC API).
-var ErrNoDBService = errors.New("Odoo 20 and later have no db service")
+var ErrNoDBService = errors.New("no db service (removed in Odoo 20)")
 
 // DatabaseExists asks Odoo whether the configured database exists,
 // without a login. Odoo 16 to 19 answer db.db_exist even when they do not
