@@ -12,7 +12,9 @@ import (
 
 	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
 // everyToolCall is one successful call of each tool on the fake (record 7
@@ -277,4 +279,59 @@ func TestOdoo20(t *testing.T) {
 	if body, _ := io.ReadAll(resp.Body); strings.Contains(string(body), "rpc scope") {
 		t.Errorf("Odoo 19 names the rpc scope: %s", body)
 	}
+}
+
+// TestThreadTokensAndResources: a thread token lists only its thread's
+// tools (so tools/list is private to the caller), and reads resources only
+// when the thread has the retriever.
+func TestThreadTokensAndResources(t *testing.T) {
+	var tokens *auth.Tokens
+	var authn *auth.Authenticator
+	current := currentToken{}
+	s := newStack(t, "18.0", func(c *Config) {
+		var err error
+		tokens, err = auth.NewTokens("thread-test-signing-key-0123456789abcdef", "odoo", 0, current)
+		if err != nil {
+			t.Fatal(err)
+		}
+		authn = auth.NewAuthenticator(c.Odoo.(*odoorpc.Client), auth.Options{Tokens: tokens})
+		c.Auth = authn
+	})
+	id, err := authn.Authenticate(context.Background(), basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		tools []string
+		read  bool
+	}{
+		{[]string{"odoo_model_inspector"}, false},
+		{[]string{"odoo_record_retriever", "odoo_model_inspector"}, true},
+	} {
+		token, tokenID, err := tokens.IssueThread(auth.ThreadGrant{Identity: id, Thread: "t1", AgentID: "agent-1", Tools: tc.tools})
+		if err != nil {
+			t.Fatal(err)
+		}
+		current["agent-1"] = tokenID
+		cs := s.connectAt(t, "Bearer "+token, "")
+		list, err := cs.ListTools(context.Background(), nil)
+		if err != nil || len(list.Tools) != len(tc.tools) || list.CacheScope != "private" {
+			t.Fatalf("%v: tools/list %v %v", tc.tools, list, err)
+		}
+		_, err = cs.ReadResource(context.Background(), &gomcp.ReadResourceParams{URI: "odoo://res.partner/7"})
+		if tc.read && err != nil {
+			t.Errorf("%v: %v", tc.tools, err)
+		}
+		if !tc.read && (err == nil || !strings.Contains(err.Error(), "reading resources needs odoo_record_retriever")) {
+			t.Errorf("%v: read without the retriever: %v", tc.tools, err)
+		}
+	}
+}
+
+// currentToken is the revocation source of thread tokens: agent → its
+// current token id (Letta's role).
+type currentToken map[string]string
+
+func (c currentToken) CurrentTokenID(_ context.Context, agent string) (string, error) {
+	return c[agent], nil
 }
