@@ -113,6 +113,10 @@ func New(cfg Config) *Endpoint {
 			JSONResponse:        cfg.JSONResponse,
 			MaxRequestBodyBytes: cfg.MaxBodyBytes,
 			Logger:              sdkLog,
+			// 2026-07-28: every method (not only tools/call, which
+			// cancelWithRequest ties to its request on every version)
+			// ends when its POST does.
+			PropagateRequestCancellation: true,
 		})
 	ep.handler = ep.authenticate(sdk)
 	return ep
