@@ -72,9 +72,16 @@ func TestAllSixToolsOverHTTP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The go-sdk client speaks 2026-07-28 to the stateless binary.
+			if v := cs.InitializeResult().ProtocolVersion; v != "2026-07-28" {
+				t.Errorf("negotiated protocol %s, want 2026-07-28", v)
+			}
 			list, err := cs.ListTools(context.Background(), nil)
 			if err != nil || len(list.Tools) != 6 {
 				t.Fatalf("tools/list: %v %v", list, err)
+			}
+			if list.CacheScope != "private" || list.TTLMs <= 0 {
+				t.Errorf("tools/list cacheScope %q ttlMs %d", list.CacheScope, list.TTLMs)
 			}
 			for _, tool := range list.Tools {
 				if tool.OutputSchema == nil || tool.Annotations == nil {
