@@ -73,7 +73,7 @@ func TestAllSixToolsOverHTTP(t *testing.T) {
 				t.Fatal(err)
 			}
 			list, err := cs.ListTools(context.Background(), nil)
-			if err != nil || len(list.Tools) != 6 {
+			if err != nil || len(list.Tools) != 7 {
 				t.Fatalf("tools/list: %v %v", list, err)
 			}
 			for _, tool := range list.Tools {
@@ -210,7 +210,7 @@ func TestReadOnlyMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	list, _ := cs.ListTools(context.Background(), nil)
-	if len(list.Tools) != 2 {
+	if len(list.Tools) != 3 {
 		t.Fatalf("read-only lists %d tools", len(list.Tools))
 	}
 	res := callTool(t, cs, "odoo_record_creator", map[string]any{"model": "res.partner", "fields": []any{map[string]any{"field": "name", "value": "x"}}})

@@ -322,6 +322,9 @@ func hasKey(m map[string]any, k string) bool {
 // invoke runs the method in a transaction when it writes: on error (or
 // panic) the database is left as it was.
 func (c *call) invoke(spec *methodSpec) (result any, err error) {
+	if err := c.e.checkContext(); err != nil {
+		return nil, err
+	}
 	if !spec.write {
 		return spec.run(c)
 	}

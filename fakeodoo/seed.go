@@ -207,8 +207,13 @@ func (s *Server) seed() {
 		product(14, "FURN_0001", "Old Bookshelf", 75, 50, "active", false),
 	)
 	order := func(id, partner int64, state, date string, untaxed float64, ref string) seedRow {
+		// two salespeople, so that totals per salesperson differ
+		seller := int64(AdminUID)
+		if id%3 == 2 {
+			seller = DemoUID
+		}
 		return row(id, "partner_id", partner, "state", state, "date_order", date, "amount_untaxed", untaxed,
-			"amount_tax", untaxed*0.15, "amount_total", untaxed*1.15, "client_order_ref", ref, "user_id", int64(AdminUID))
+			"amount_tax", untaxed*0.15, "amount_total", untaxed*1.15, "client_order_ref", ref, "user_id", seller)
 	}
 	put("sale.order",
 		order(1, 7, "draft", "2025-01-10 10:00:00", 1000, ""),

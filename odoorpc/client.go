@@ -207,6 +207,26 @@ func (c *Client) Protocol(ctx context.Context) (Protocol, error) {
 	return p, nil
 }
 
+// Major returns Odoo's major version (16, 17, 18, 19, ...), asking
+// common.version once and remembering the answer (auto protocol detection
+// already asked). Tools that call different methods per version use it.
+func (c *Client) Major(ctx context.Context) (int, error) {
+	c.mu.Lock()
+	v := c.version
+	c.mu.Unlock()
+	if v != nil {
+		return v.Major(), nil
+	}
+	got, err := c.Version(ctx)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	c.version = &got
+	c.mu.Unlock()
+	return got.Major(), nil
+}
+
 // Credentials identify the Odoo user a call runs as. JSON-RPC needs the uid
 // and the key (or password); JSON-2 needs the key alone.
 type Credentials struct {

@@ -1,7 +1,8 @@
 // Package tools implements the six Odoo tools of odoo-llm over a small Odoo
 // client interface: odoo_record_retriever, odoo_record_creator,
 // odoo_record_updater, odoo_record_unlinker, odoo_model_method_executor and
-// odoo_model_inspector. Names and argument names match odoo-llm so agents and
+// odoo_model_inspector; and a seventh, odoo_record_aggregator (totals by
+// group). Names and argument names match odoo-llm so agents and
 // prompts written for it keep working; schemas are strict, results are JSON.
 package tools
 
@@ -61,7 +62,7 @@ func (t Tool) ReadOnly() bool { return t.Def.Annotations != nil && t.Def.Annotat
 
 // Inventory lists every tool in a stable order.
 func Inventory() []Tool {
-	return []Tool{retriever(), creator(), updater(), unlinker(), methodExecutor(), modelInspector()}
+	return []Tool{retriever(), creator(), updater(), unlinker(), methodExecutor(), modelInspector(), aggregator()}
 }
 
 // Enabled lists the tools the policy lets exist at all: in read-only mode
@@ -195,6 +196,8 @@ func modelOf(in any) string {
 	case executorArgs:
 		return a.Model
 	case inspectorArgs:
+		return a.Model
+	case aggregatorArgs:
 		return a.Model
 	}
 	return ""
