@@ -19,7 +19,15 @@ func (e *env) checkContext() error {
 		users := e.models["res.users"]
 		var mine []int64
 		if r := e.row(users, e.uid); r != nil {
-			mine, _ = idList(e.readValue(users.field("company_ids"), e.getName(users, r, "company_ids"), ""))
+			switch v := e.getName(users, r, "company_ids").(type) {
+			case []int64:
+				mine = v
+			default:
+				mine, _ = idList(v)
+			}
+			if len(mine) == 0 {
+				mine = []int64{1} // the field's default
+			}
 		}
 		for _, id := range ids {
 			if !slices.Contains(mine, id) {
