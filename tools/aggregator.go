@@ -79,7 +79,6 @@ The result is JSON: groups, each with values (per group_by entry: value, and dis
 				"order":      typed("string", `group order such as "amount_total:sum desc"; empty for the group_by order`),
 				"limit":      typed("integer", "maximum number of groups; 0 for the default (100)"),
 				"offset":     typed("integer", "number of groups to skip; 0 to start at the first"),
-				"context":    contextSchema(),
 			}, "model"),
 			OutputSchema: outputObject(schema{
 				"model":      typed("string", ""),
@@ -243,10 +242,6 @@ func (e *env) aggregate(ctx context.Context, c Caller, in aggregatorArgs) (aggre
 		return res, argErrorf("limit and offset must be zero or positive")
 	}
 	plan, err := e.planAggregate(in)
-	if err != nil {
-		return res, err
-	}
-	c, err = c.withCallContext(in.Context)
 	if err != nil {
 		return res, err
 	}

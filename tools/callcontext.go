@@ -77,9 +77,9 @@ func (cc *CallContext) UnmarshalJSON(data []byte) error {
 // withCallContext returns the caller with cc merged over its context, for
 // one call. Odoo takes the first of allowed_company_ids as the current
 // company and ignores a company_id key, so company_id is put first there.
-func (c Caller) withCallContext(cc *CallContext) (Caller, error) {
+func (c Caller) withCallContext(cc *CallContext) Caller {
 	if cc == nil || (cc.CompanyID == 0 && len(cc.AllowedCompanyIDs) == 0 && cc.Lang == "" && cc.TZ == "") {
-		return c, nil
+		return c
 	}
 	ctx := make(map[string]any, len(c.Context)+2)
 	for k, v := range c.Context {
@@ -108,8 +108,19 @@ func (c Caller) withCallContext(cc *CallContext) (Caller, error) {
 		ctx["allowed_company_ids"] = allowed
 	}
 	c.Context = ctx
-	return c, nil
+	return c
 }
+
+// contextual is implemented by the arguments of every tool.
+type contextual interface{ callContext() *CallContext }
+
+func (a retrieverArgs) callContext() *CallContext  { return a.Context }
+func (a creatorArgs) callContext() *CallContext    { return a.Context }
+func (a updaterArgs) callContext() *CallContext    { return a.Context }
+func (a unlinkerArgs) callContext() *CallContext   { return a.Context }
+func (a executorArgs) callContext() *CallContext   { return a.Context }
+func (a inspectorArgs) callContext() *CallContext  { return a.Context }
+func (a aggregatorArgs) callContext() *CallContext { return a.Context }
 
 // companyIDs reads allowed_company_ids from the server's configured
 // context (decoded JSON: numbers are float64 or json.Number).

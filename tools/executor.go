@@ -76,6 +76,8 @@ type executorArgs struct {
 	Args         Args   `json:"args"`
 	Kwargs       Kwargs `json:"kwargs"`
 	AllowPrivate bool   `json:"allow_private"`
+
+	Context *CallContext `json:"context"`
 }
 
 type executorResult struct {

@@ -23,6 +23,8 @@ type inspectorArgs struct {
 	MethodTypeFilter []string `json:"method_type_filter"`
 	FieldNameFilter  string   `json:"field_name_filter"`
 	FieldTypeFilter  []string `json:"field_type_filter"`
+
+	Context *CallContext `json:"context"`
 }
 
 type inspectedField struct {
