@@ -237,12 +237,16 @@ type Credentials struct {
 // Call is one ORM method call. IDs nil means a model-level (@api.model)
 // call; otherwise the method runs on those records.
 type Call struct {
-	Model   string
-	Method  string
-	IDs     []int64
-	Args    []any          // positional arguments after the ids (JSON-RPC only)
-	Kwargs  map[string]any // named arguments
-	Context map[string]any // Odoo context: lang, tz, allowed_company_ids, ...
+	Model  string
+	Method string
+	IDs    []int64
+	Args   []any          // positional arguments after the ids
+	Kwargs map[string]any // named arguments
+	// ArgNames names the positional parameters of Method, in order, for
+	// JSON-2, which binds by name only: taken from Odoo 19's method
+	// description (ModelDoc). Nil uses the standard ORM methods' names.
+	ArgNames []string
+	Context  map[string]any // Odoo context: lang, tz, allowed_company_ids, ...
 }
 
 // Execute runs the call as cred and returns Odoo's result as raw JSON. A
