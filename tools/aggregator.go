@@ -517,3 +517,16 @@ func normalizeDomain(d []any) []any {
 	}
 	return out
 }
+
+// appendJSON writes the result without encoding/json's HTML escaping, so
+// that the domains read ["date_order", ">=", ...] rather than "\u003e=".
+func (r aggregatorResult) appendJSON(dst []byte) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	type plain aggregatorResult // no appendJSON: encoding/json's own
+	if err := enc.Encode(plain(r)); err != nil {
+		return append(dst, "null"...)
+	}
+	return append(dst, bytes.TrimRight(b.Bytes(), "\n")...)
+}

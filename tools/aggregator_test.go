@@ -201,6 +201,11 @@ func TestAggregatorTimeZone(t *testing.T) {
 				t.Errorf("month in Brussels: %v", first)
 			}
 			drillDown(t, h, "sale.order", gs)
+			// Domains read as written, without JSON's HTML escapes.
+			res := h.call("odoo_record_aggregator", map[string]any{"model": "sale.order", "group_by": []string{"date_order:year"}})
+			if body := text(res); !strings.Contains(body, `"date_order",">=","2024-01-01 00:00:00"`) || strings.Contains(body, `\u003e`) {
+				t.Errorf("text: %s", body)
+			}
 		})
 	}
 }
