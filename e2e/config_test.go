@@ -72,8 +72,8 @@ func TestConfigClaudeDesktopStdioWorksAsPrinted(t *testing.T) {
 	cmd.Env = env
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if n := listTools(t, ctx, &gomcp.CommandTransport{Command: cmd}); n != 2 {
-		t.Errorf("%d tools, want the 2 of read-only mode (ODOO_MCP_READ_ONLY carried over)", n)
+	if n := listTools(t, ctx, &gomcp.CommandTransport{Command: cmd}); n != 3 {
+		t.Errorf("%d tools, want the 3 of read-only mode (ODOO_MCP_READ_ONLY carried over)", n)
 	}
 }
 

@@ -65,7 +65,7 @@ const methodsNote = "Odoo's external API offers no method introspection: only th
 
 const describedNote = "The model's public methods as Odoo describes them (Odoo 19+), with their parameters in order: call them with odoo_model_method_executor; positional args are mapped to these parameters. Private methods (starting with _) can never be called remotely."
 
-const undescribedNote = "Odoo 19 describes a model's methods only to users of the Technical Documentation group (%s): only the standard ORM methods are listed. Model-specific public methods exist and can be called with odoo_model_method_executor, with kwargs."
+const undescribedNote = "Odoo 19 describes a model's methods through its api_doc module, to users of the Technical Documentation group; here it did not (%s): only the standard ORM methods are listed. Model-specific public methods exist and can be called with odoo_model_method_executor, with kwargs."
 
 type inspectorResult struct {
 	Model        string                    `json:"model"`

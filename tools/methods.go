@@ -89,8 +89,8 @@ func (e *env) methodsOf(ctx context.Context, c Caller, model string) ([]methodEn
 	}
 	raw, err := d.ModelDoc(ctx, c.Credentials, model)
 	if err != nil {
-		var oe *odoorpc.Error
-		if errors.As(err, &oe) && (errors.Is(err, odoorpc.ErrAccessError) || errors.Is(err, odoorpc.ErrAccessDenied)) {
+		// Refusals and a missing api_doc module last: remember them too.
+		if errors.Is(err, odoorpc.ErrAccessError) || errors.Is(err, odoorpc.ErrAccessDenied) || errors.Is(err, odoorpc.ErrNoModelDoc) {
 			e.fields.SetDefault(key, modelMethods{err: err})
 		}
 		return nil, err
