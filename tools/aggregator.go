@@ -149,7 +149,7 @@ type aggPlan struct {
 
 type orderPart struct{ term, dir string }
 
-func (e *env) planAggregate(in aggregatorArgs) (aggPlan, error) {
+func planAggregate(in aggregatorArgs) (aggPlan, error) {
 	var p aggPlan
 	seen := map[string]bool{}
 	for _, g := range in.GroupBy {
@@ -214,23 +214,20 @@ func orderable(p aggPlan) []string {
 	return append(out, "__count")
 }
 
-// checkHaving refuses having conditions on anything but aggregates.
+// checkHaving refuses having conditions on anything but aggregates (the
+// domain's structure is checked already).
 func checkHaving(d Domain) error {
-	var walk func(terms []any) error
-	walk = func(terms []any) error {
-		for _, t := range terms {
-			c, ok := t.([]any)
-			if !ok || len(c) != 3 {
-				continue
-			}
-			name, _ := c[0].(string)
-			if _, err := parseAggregate(name); err != nil {
-				return argErrorf("having: %q is not an aggregate; conditions in having name aggregates such as \"amount_total:sum\" or \"__count\"", name)
-			}
+	for _, t := range d {
+		c, ok := t.([]any)
+		if !ok || len(c) != 3 {
+			continue
 		}
-		return nil
+		name, _ := c[0].(string)
+		if _, err := parseAggregate(name); err != nil {
+			return argErrorf("having: %q is not an aggregate; conditions in having name aggregates such as \"amount_total:sum\" or \"__count\"", name)
+		}
 	}
-	return walk(d)
+	return nil
 }
 
 func (e *env) aggregate(ctx context.Context, c Caller, in aggregatorArgs) (aggregatorResult, error) {
@@ -241,7 +238,7 @@ func (e *env) aggregate(ctx context.Context, c Caller, in aggregatorArgs) (aggre
 	if in.Limit < 0 || in.Offset < 0 {
 		return res, argErrorf("limit and offset must be zero or positive")
 	}
-	plan, err := e.planAggregate(in)
+	plan, err := planAggregate(in)
 	if err != nil {
 		return res, err
 	}
