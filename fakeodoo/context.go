@@ -16,19 +16,7 @@ func (e *env) checkContext() error {
 	}
 	if raw, ok := e.ctx["allowed_company_ids"]; ok && raw != nil && raw != false {
 		ids, ok := idList(raw)
-		users := e.models["res.users"]
-		var mine []int64
-		if r := e.row(users, e.uid); r != nil {
-			switch v := e.getName(users, r, "company_ids").(type) {
-			case []int64:
-				mine = v
-			default:
-				mine, _ = idList(v)
-			}
-			if len(mine) == 0 {
-				mine = []int64{1} // the field's default
-			}
-		}
+		mine := e.userCompanies()
 		for _, id := range ids {
 			if !slices.Contains(mine, id) {
 				ok = false
@@ -48,6 +36,76 @@ func (e *env) checkContext() error {
 		return newErr(exUserError, msg, frn(env, line, "lang", "raise UserError(f'Invalid language code: {lang}')"))
 	}
 	return nil
+}
+
+// userCompanies are the companies of the user (res.users.company_ids).
+func (e *env) userCompanies() []int64 {
+	users := e.models["res.users"]
+	r := e.row(users, e.uid)
+	if r == nil {
+		return []int64{1}
+	}
+	var mine []int64
+	switch v := e.getName(users, r, "company_ids").(type) {
+	case []int64:
+		mine = v
+	default:
+		mine, _ = idList(v)
+	}
+	if len(mine) == 0 {
+		mine = []int64{1} // the field's default
+	}
+	return mine
+}
+
+// companies is env.companies: the context's allowed_company_ids (checked
+// when the call starts), else every company of the user.
+func (e *env) companies() []int64 {
+	if ids, ok := idList(e.ctx["allowed_company_ids"]); ok && len(ids) > 0 {
+		return ids
+	}
+	return e.userCompanies()
+}
+
+// company is env.company, the current company: the first allowed company,
+// else the user's default company.
+func (e *env) company() int64 {
+	if ids, ok := idList(e.ctx["allowed_company_ids"]); ok && len(ids) > 0 {
+		return ids[0]
+	}
+	if e.uid > 0 {
+		users := e.models["res.users"]
+		if r := e.row(users, e.uid); r != nil {
+			if id := e.id(users, r, "company_id"); id > 0 {
+				return id
+			}
+		}
+	}
+	return 1
+}
+
+// companyKey is where a company-dependent field keeps the current
+// company's value.
+func (e *env) companyKey(f *field) string {
+	if c := e.company(); c != 1 {
+		return fmt.Sprintf("%s@%d", f.name, c)
+	}
+	return f.name
+}
+
+// companyRule is the multi-company record rule of models with a company:
+// a record without a company, or in one of env.companies. The superuser
+// is exempt, as from every record rule.
+func (e *env) companyRule(m *model, r *record) bool {
+	if e.su || m.name == "res.users" || m.name == "res.company" {
+		return true
+	}
+	f := m.field("company_id")
+	if f == nil || f.relation != "res.company" || f.compute != nil || f.related != "" {
+		return true
+	}
+	c, _ := r.vals["company_id"].(int64)
+	return c == 0 || slices.Contains(e.companies(), c)
 }
 
 func activeLang(code string) bool {

@@ -96,3 +96,35 @@ func TestCustomPartnerMethods(t *testing.T) {
 		t.Errorf("find_or_create: %v then %v", ids, again)
 	}
 }
+
+// TestCompanies: the multi-company record rule follows env.companies, and
+// a company-dependent field has a value per company, read and written for
+// the current company (the first allowed one).
+func TestCompanies(t *testing.T) {
+	for _, v := range []string{"18.0", "19.0"} {
+		t.Run(v, func(t *testing.T) {
+			c := newTC(t, v)
+			count := func(ctx map[string]any) int64 {
+				return num(c.admin("sale.order", "search_count", []any{[]any{}}, map[string]any{"context": ctx}))
+			}
+			all, first, second := count(nil), count(map[string]any{"allowed_company_ids": []any{1}}), count(map[string]any{"allowed_company_ids": []any{2}})
+			if all != first+second || second != 1 {
+				t.Errorf("orders: all companies %d, company 1 %d, company 2 %d", all, first, second)
+			}
+			cost := func(ctx map[string]any) any {
+				return c.admin("product.product", "read", []any{[]any{2}, []any{"standard_price"}}, map[string]any{"context": ctx}).([]any)[0].(map[string]any)["standard_price"]
+			}
+			if a, b := cost(nil), cost(map[string]any{"allowed_company_ids": []any{2, 1}}); pyRepr(a) != "90.0" || pyRepr(b) != "95.0" {
+				t.Errorf("cost in company 1: %v, in company 2: %v", a, b)
+			}
+			c.admin("product.product", "write", []any{[]any{2}, map[string]any{"standard_price": 99}}, map[string]any{"context": map[string]any{"allowed_company_ids": []any{2}}})
+			if a, b := cost(nil), cost(map[string]any{"allowed_company_ids": []any{2}}); pyRepr(a) != "90.0" || pyRepr(b) != "99.0" {
+				t.Errorf("after writing in company 2: company 1 %v, company 2 %v", a, b)
+			}
+			fg := c.admin("product.product", "fields_get", []any{[]any{"standard_price", "list_price"}, []any{"company_dependent"}}, nil).(map[string]any)
+			if fg["standard_price"].(map[string]any)["company_dependent"] != true || fg["list_price"].(map[string]any)["company_dependent"] != false {
+				t.Errorf("fields_get: %v", fg)
+			}
+		})
+	}
+}

@@ -25,7 +25,8 @@
 // action_archive/action_unarchive, res.partner.address_get and
 // find_or_create (methods with positional parameters), the full domain
 // language, access rights per user, the context's allowed companies and
-// language as Odoo checks them, date groups in the context's time zone
+// language as Odoo checks them, two companies with the multi-company
+// record rule and a company-dependent field (product.product.standard_price), date groups in the context's time zone
 // (fixed offsets, no daylight saving time), validation errors, and
 // transactions (a failing call changes nothing).
 //

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -105,6 +106,39 @@ func TestCallContextOdooRefusals(t *testing.T) {
 			if got := h.fails("odoo_model_method_executor", map[string]any{"model": "res.partner", "method": "search_count", "kwargs": []any{map[string]any{"name": "domain", "value": []any{}}},
 				"context": map[string]any{"allowed_company_ids": []any{1, 2}}}); !strings.HasPrefix(got, "access denied: Access to unauthorized") {
 				t.Errorf("companies 1, 2: %q", got)
+			}
+		})
+	}
+}
+
+// TestOneCompany: totals by month and salesperson for one company, and a
+// company-dependent field read for it, on both versions (the admin works
+// in companies 1 and 2; one order and one product cost are company 2's).
+func TestOneCompany(t *testing.T) {
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			h := newHarness(t, v, Policy{})
+			totals := func(ctx map[string]any) (groups int, sum float64) {
+				out := h.ok("odoo_record_aggregator", map[string]any{"model": "sale.order", "group_by": []string{"date_order:month", "user_id"},
+					"aggregates": []string{"amount_total:sum"}, "context": ctx})
+				for _, g := range groupsOf(t, out) {
+					groups++
+					sum += g["aggregates"].(map[string]any)["amount_total:sum"].(float64)
+				}
+				return groups, sum
+			}
+			_, all := totals(nil)
+			_, first := totals(map[string]any{"company_id": 1})
+			n, second := totals(map[string]any{"company_id": 2})
+			if n != 1 || math.Abs(second-3450) > 0.01 || math.Abs(first+second-all) > 0.01 {
+				t.Errorf("totals: all %v, company 1 %v, company 2 %v in %d groups", all, first, second, n)
+			}
+			cost := func(ctx map[string]any) any {
+				out := h.ok("odoo_record_retriever", map[string]any{"model": "product.product", "domain": []any{[]any{"id", "=", 2}}, "fields": []string{"standard_price"}, "context": ctx})
+				return out["records"].([]any)[0].(map[string]any)["standard_price"]
+			}
+			if a, b := cost(map[string]any{"company_id": 1}), cost(map[string]any{"company_id": 2, "allowed_company_ids": []any{1, 2}}); a != float64(90) || b != float64(95) {
+				t.Errorf("cost for company 1: %v, company 2: %v", a, b)
 			}
 		})
 	}
