@@ -46,6 +46,11 @@ type agentRec struct {
 	Env             []envVar
 	Messages        []*historyMsg
 	LastStopReason  string
+	// ApprovalTools are the tools with a requires_approval rule (PATCH
+	// …/tools/approval/{tool_name}); Pending is the run paused on an
+	// approval request, if any.
+	ApprovalTools []string
+	Pending       *pendingRun
 	seq             int64
 	created         time.Time
 	updated         time.Time
