@@ -51,9 +51,9 @@ type agentRec struct {
 	// approval request, if any.
 	ApprovalTools []string
 	Pending       *pendingRun
-	seq             int64
-	created         time.Time
-	updated         time.Time
+	seq           int64
+	created       time.Time
+	updated       time.Time
 }
 
 const defaultSystemPrompt = "You are Letta, the latest version of Limnal Corporation's digital companion, developed in 2025.\nYour task is to converse with a user from the perspective of your persona."
