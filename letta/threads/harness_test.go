@@ -70,6 +70,7 @@ type env struct {
 	appSrv   *httptest.Server
 	tokens   *auth.Tokens
 	authn    *auth.Authenticator
+	runner   ToolRunner
 	orch     *Orchestrator
 	spec     *recordingValidator
 	logs     *lockedBuffer
@@ -112,7 +113,9 @@ func newEnv(t *testing.T, version string, opts ...func(*envOptions)) *env {
 		t.Fatal(err)
 	}
 	e.authn = auth.NewAuthenticator(odoo, auth.Options{Tokens: e.tokens})
-	e.app = mcp.NewEcho(mcp.New(mcp.Config{Odoo: odoo, Auth: e.authn, Version: "test", Logger: log}), mcp.HTTPConfig{Logger: log})
+	ep := mcp.New(mcp.Config{Odoo: odoo, Auth: e.authn, Version: "test", Logger: log})
+	e.runner = ep.InProcess()
+	e.app = mcp.NewEcho(ep, mcp.HTTPConfig{Logger: log})
 	e.appSrv = httptest.NewServer(e.app)
 	e.closers = append(e.closers, e.appSrv.Close)
 
@@ -176,6 +179,9 @@ func (e *env) newOrchestrator(mutate func(*Options)) *Orchestrator {
 	opts := Options{
 		Letta: lc, Tokens: e.tokens, Auth: e.authn, PublicURL: publicURL, Tools: allTools,
 		RevocationCacheTTL: 50 * time.Millisecond, RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond,
+		// The tests written for MCP mode say so; client-mode tests set
+		// ToolModeClient (or auto) themselves.
+		ToolMode: ToolModeMCP, Runner: e.runner,
 	}
 	if mutate != nil {
 		mutate(&opts)

@@ -33,27 +33,40 @@ func (m Message) check() error {
 }
 
 // openStream sends the message to the thread's agent and returns Letta's
-// stream, which lives as long as ctx (the caller's request): a caller who
-// leaves cancels the upstream request.
-func (o *Orchestrator) openStream(ctx context.Context, id *auth.Identity, threadID string, msg Message) (*letta.Stream, *record, error) {
+// stream, which lives as long as ctx (the caller's request), with the turn
+// that goes on from it. A pause left over from a run odoo-mcp did not finish
+// is resolved in the same request: its calls are answered as abandoned
+// (never run), then the message follows.
+func (o *Orchestrator) openStream(ctx context.Context, id *auth.Identity, threadID string, msg Message) (*letta.Stream, *turn, letta.MessageRequest, error) {
+	var req letta.MessageRequest
 	if err := checkThreadID(threadID); err != nil {
-		return nil, nil, err
+		return nil, nil, req, err
 	}
 	if err := msg.check(); err != nil {
-		return nil, nil, err
+		return nil, nil, req, err
 	}
 	r, err := o.agentFor(ctx, id, threadID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, req, err
 	}
-	s, err := o.letta.StreamMessage(ctx, r.agent.ID, msg.Content)
+	mode, err := o.toolMode(ctx)
+	if err != nil {
+		return nil, nil, req, err
+	}
+	t := o.newTurn(ctx, id, r, mode, nil)
+	var leftovers []letta.ApprovalItem
+	if len(r.agent.Pending) > 0 {
+		leftovers = o.abandon(ctx, id, r, r.agent.Pending)
+	}
+	req = t.request(msg.Content, leftovers)
+	s, err := o.letta.StreamMessageRequest(ctx, r.agent.ID, req)
 	if err != nil {
 		if letta.IsNotFound(err) {
-			return nil, nil, ErrThreadNotFound // deleted between lookup and send
+			return nil, nil, req, ErrThreadNotFound // deleted between lookup and send
 		}
-		return nil, nil, lettaFailure("sending the message to the thread's agent", err)
+		return nil, nil, req, lettaFailure("sending the message to the thread's agent", err)
 	}
-	return s, r, nil
+	return s, t, req, nil
 }
 
 // agentFor finds the thread's agent and repairs what would make the run
@@ -69,6 +82,11 @@ func (o *Orchestrator) agentFor(ctx context.Context, id *auth.Identity, threadID
 	}
 	if len(rs) == 0 {
 		return nil, ErrThreadNotFound
+	}
+	if mode, err := o.toolMode(ctx); err != nil {
+		return nil, err
+	} else if mode == ToolModeClient {
+		return &rs[0], nil // nothing to repair: no token, no attached tools
 	}
 	if o.tokenReason(id, rs[0], false) == "" && len(o.lostTools(rs[0])) == 0 {
 		return &rs[0], nil
@@ -140,7 +158,10 @@ type Reply struct {
 	Content      string           `json:"content"`
 	ToolCalls    []ToolCallResult `json:"tool_calls"`
 	Usage        *UsageData       `json:"usage,omitempty"`
-	FinishReason string           `json:"finish_reason"`
+	// Approvals are the calls waiting for the user's approval
+	// (finish_reason "approval_required").
+	Approvals    []ApprovalData `json:"approvals_required,omitempty"`
+	FinishReason string         `json:"finish_reason"`
 	StopReason   string           `json:"stop_reason,omitempty"`
 }
 
@@ -176,6 +197,8 @@ func (c *collector) add(evs []Event) {
 		case UsageData:
 			u := d
 			c.reply.Usage = &u
+		case ApprovalData:
+			c.reply.Approvals = append(c.reply.Approvals, d)
 		case ErrorData:
 			e := d
 			c.err = &e
@@ -185,19 +208,12 @@ func (c *collector) add(evs []Event) {
 	}
 }
 
-// collect reads the whole run into a Reply; a run that failed or a stream
+// collect runs the whole turn into a Reply; a run that failed or a stream
 // that broke is a 502 naming Letta, with what arrived so far.
-func collect(s *letta.Stream, threadID, agentID string) (*Reply, *Error) {
-	tr := newTranslator()
-	c := &collector{reply: Reply{ThreadID: threadID, AgentID: agentID, ToolCalls: []ToolCallResult{}}}
-	for {
-		ev, err := s.Next()
-		if err != nil {
-			c.add(tr.end(err, s.StopReason()))
-			break
-		}
-		c.add(tr.next(ev))
-	}
+func collect(ctx context.Context, t *turn, s *letta.Stream, req letta.MessageRequest, threadID string) (*Reply, *Error) {
+	c := &collector{reply: Reply{ThreadID: threadID, AgentID: t.rec.agent.ID, ToolCalls: []ToolCallResult{}}}
+	t.ctx, t.emit = ctx, func(ev Event) bool { c.add([]Event{ev}); return true }
+	t.run(s, req)
 	if c.err != nil {
 		return &c.reply, &Error{Status: http.StatusBadGateway, Code: "letta_stream_error",
 			Message: fmt.Sprintf("Letta's run failed (%s): %s", c.err.Type, c.err.Message)}
