@@ -153,16 +153,16 @@ func (o *Orchestrator) lostTools(r record) []string {
 
 // Reply is the JSON answer to a message (Accept: application/json).
 type Reply struct {
-	ThreadID     string           `json:"thread_id"`
-	AgentID      string           `json:"agent_id"`
-	Content      string           `json:"content"`
-	ToolCalls    []ToolCallResult `json:"tool_calls"`
-	Usage        *UsageData       `json:"usage,omitempty"`
+	ThreadID  string           `json:"thread_id"`
+	AgentID   string           `json:"agent_id"`
+	Content   string           `json:"content"`
+	ToolCalls []ToolCallResult `json:"tool_calls"`
+	Usage     *UsageData       `json:"usage,omitempty"`
 	// Approvals are the calls waiting for the user's approval
 	// (finish_reason "approval_required").
 	Approvals    []ApprovalData `json:"approvals_required,omitempty"`
 	FinishReason string         `json:"finish_reason"`
-	StopReason   string           `json:"stop_reason,omitempty"`
+	StopReason   string         `json:"stop_reason,omitempty"`
 }
 
 // ToolCallResult is a tool call with its return.
