@@ -50,6 +50,9 @@ type chatCmd struct {
 	info   io.Writer // everything else
 
 	midLine bool // the answer's last line is not finished
+	// ask puts a question at the prompt and reads the answer (nil when
+	// messages come from the command line: approvals are then only shown).
+	ask func(question string) (string, bool)
 }
 
 // runChat is `odoo-mcp chat`: 0 when every message was answered, 1 when a
@@ -154,6 +157,14 @@ func (c *chatCmd) prompt(ctx context.Context, stdin io.Reader) int {
 	}
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	c.ask = func(question string) (string, bool) {
+		fmt.Fprint(c.info, question)
+		if !sc.Scan() {
+			return "", false
+		}
+		return sc.Text(), true
+	}
+	defer func() { c.ask = nil }()
 	code := 0
 	for {
 		if interactive {
@@ -336,17 +347,54 @@ func (c *chatCmd) notFound(ctx context.Context) error {
 	return fmt.Errorf("%s, one of: %s", msg, strings.Join(handles, ", "))
 }
 
-// send posts one message and shows the run as it streams.
+// send posts one message and shows the run as it streams; calls that wait
+// for approval are asked at the prompt (y/n) and the answer streams on.
 func (c *chatCmd) send(ctx context.Context, msg string) error {
-	resp, err := c.do(ctx, http.MethodPost, c.threadPath()+"/messages", threads.Message{Content: msg}, "text/event-stream")
+	waiting, err := c.turn(ctx, "/messages", threads.Message{Content: msg})
+	for err == nil && len(waiting) > 0 {
+		if c.ask == nil {
+			for _, w := range waiting {
+				c.note("waiting for approval: %s (id %s); answer at the prompt, or POST %s/approvals", w.Name, w.ID, c.threadPath())
+			}
+			return nil
+		}
+		var body threads.Approvals
+		for _, w := range waiting {
+			args, _ := json.Marshal(w.Arguments)
+			answer, ok := c.ask(fmt.Sprintf("  approve %s %s? [y/N] ", w.Name, compact(string(args), 200)))
+			if !ok {
+				return fmt.Errorf("no answer to the approval of %s", w.Name)
+			}
+			yes := strings.EqualFold(strings.TrimSpace(answer), "y") || strings.EqualFold(strings.TrimSpace(answer), "yes")
+			d := threads.ApprovalDecision{ID: w.ID, Approve: &yes}
+			if !yes {
+				d.Reason = "the user said no at the odoo-mcp chat prompt"
+			}
+			body.Decisions = append(body.Decisions, d)
+		}
+		waiting, err = c.turn(ctx, "/approvals", body)
+	}
+	return err
+}
+
+// turn posts to the thread (a message, or approvals) and shows the stream;
+// it returns the calls waiting for approval, if the turn stopped for them.
+func (c *chatCmd) turn(ctx context.Context, path string, payload any) ([]threads.ApprovalData, error) {
+	resp, err := c.do(ctx, http.MethodPost, c.threadPath()+path, payload, "text/event-stream")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	rid := resp.Header.Get(requestid.Header)
+	var waiting []threads.ApprovalData
 	failed, done := "", false
 	err = readSSE(resp.Body, func(event string, data []byte) {
 		switch event {
+		case "approval_required":
+			var d threads.ApprovalData
+			if json.Unmarshal(data, &d) == nil {
+				waiting = append(waiting, d)
+			}
 		case "content":
 			var d threads.ContentData
 			if json.Unmarshal(data, &d) == nil && d.Text != "" {
@@ -382,7 +430,7 @@ func (c *chatCmd) send(ctx context.Context, msg string) error {
 		case "done":
 			done = true
 			var d threads.DoneData
-			if json.Unmarshal(data, &d) == nil && d.FinishReason != "stop" && d.FinishReason != "" {
+			if json.Unmarshal(data, &d) == nil && d.FinishReason != "stop" && d.FinishReason != "" && d.FinishReason != "approval_required" {
 				c.note("(finished: %s)", d.FinishReason)
 				if failed == "" && d.FinishReason == "error" {
 					failed = "the run failed"
@@ -393,13 +441,13 @@ func (c *chatCmd) send(ctx context.Context, msg string) error {
 	c.endLine()
 	switch {
 	case err != nil:
-		return fmt.Errorf("the answer was cut off: %v (request id %s)", err, rid)
+		return nil, fmt.Errorf("the answer was cut off: %v (request id %s)", err, rid)
 	case failed != "":
-		return fmt.Errorf("the run failed: %s (request id %s)", failed, rid)
+		return nil, fmt.Errorf("the run failed: %s (request id %s)", failed, rid)
 	case !done:
-		return fmt.Errorf("the answer ended early (request id %s)", rid)
+		return nil, fmt.Errorf("the answer ended early (request id %s)", rid)
 	}
-	return nil
+	return waiting, nil
 }
 
 // note prints a line about the run (not part of the answer).
