@@ -392,3 +392,71 @@ func (e *env) countPartners(name string) int {
 	_ = json.Unmarshal([]byte(text), &r)
 	return r.Count
 }
+
+// TestLeftoverPauseFoundOnConflict: the lookup does not show the pause (a run
+// started elsewhere paused between lookup and send); Letta's CONFLICT is
+// caught before the caller sees anything, the pause is read and resolved,
+// and the message goes through.
+func TestLeftoverPauseFoundOnConflict(t *testing.T) {
+	e := clientEnv(t)
+	th := e.declare(admin, "race", Spec{Model: chatModel, Tools: &allTools}, http.StatusCreated)
+	// A run started outside odoo-mcp (Letta's UI, say) pauses on a client tool.
+	body := `{"messages":[{"role":"user","content":"call odoo_record_unlinker {\"model\":\"res.partner\",\"domain\":[[\"id\",\"=\",1]]}"}],` +
+		`"client_tools":[{"name":"odoo_record_unlinker"}]}`
+	resp, err := http.Post(e.lettaSrv.URL+"/v1/agents/"+th.AgentID+"/messages/stream", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !e.agent(th.AgentID).Pending {
+		t.Fatal("the outside run did not pause")
+	}
+	// Hide pending_approval from lookups.
+	inner := e.lettaSrv.Config.Handler
+	e.lettaSrv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/v1/agents/" {
+			q := r.URL.Query()
+			q.Del("include")
+			r.URL.RawQuery = q.Encode()
+		}
+		inner.ServeHTTP(w, r)
+	})
+	_, evs := e.send(admin, "race", "hello")
+	if d := last(evs); d["finish_reason"] != "stop" || !strings.Contains(content(evs), "odoo_record_unlinker failed: Error: odoo-mcp did not finish this call") {
+		t.Errorf("events %v, content %q", names(evs), content(evs))
+	}
+	if slices.Contains(names(evs), EventError) {
+		t.Errorf("the conflict reached the caller: %v", evs)
+	}
+}
+
+// TestApprovalSupersededAndJSON: a new message instead of an answer denies
+// the waiting call; approvals also answer in JSON.
+func TestApprovalSupersededAndJSON(t *testing.T) {
+	for _, mode := range []string{ToolModeClient, ToolModeMCP} {
+		t.Run(mode, func(t *testing.T) {
+			e := newEnv(t, fakeletta.VersionNew, func(o *envOptions) { o.orch = func(opts *Options) { opts.ToolMode = mode } })
+			approve := Approve{"odoo_record_unlinker"}
+			th := e.declare(admin, "sup", Spec{Model: chatModel, Tools: &allTools, Approve: &approve}, http.StatusCreated)
+			call := `call odoo_record_unlinker {"model":"res.partner","domain":[["name","=","Nobody"]]}`
+			if _, evs := e.send(admin, "sup", call); last(evs)["finish_reason"] != "approval_required" {
+				t.Fatalf("events %v", names(evs))
+			}
+			_, evs := e.send(admin, "sup", "never mind")
+			if c := content(evs); !strings.Contains(c, "the user sent a new message instead of answering the approval request") || last(evs)["finish_reason"] != "stop" {
+				t.Errorf("superseded: %v %q", names(evs), c)
+			}
+			_, evs = e.send(admin, "sup", call)
+			id := evs[slices.Index(names(evs), EventApprovalRequired)].Data["id"].(string)
+			r := e.do(http.MethodPost, "/api/v1/threads/sup/approvals", admin,
+				map[string]any{"decisions": []any{map[string]any{"id": id, "approve": true}}}, "Accept", "application/json")
+			var reply Reply
+			if r.status != http.StatusOK || json.Unmarshal(r.body, &reply) != nil {
+				t.Fatalf("JSON approval: %d %s", r.status, r.body)
+			}
+			if reply.FinishReason != "stop" || !strings.HasPrefix(reply.Content, "odoo_record_unlinker returned: ") || reply.AgentID != th.AgentID {
+				t.Errorf("JSON reply %+v", reply)
+			}
+		})
+	}
+}
