@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -407,6 +408,7 @@ func TestLeftoverPauseFoundOnConflict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, _ = io.ReadAll(resp.Body) // the whole run: closing early would cancel it
 	resp.Body.Close()
 	if !e.agent(th.AgentID).Pending {
 		t.Fatal("the outside run did not pause")
