@@ -137,6 +137,7 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, in runInpu
 		needsApproval[n] = true
 	}
 	returnCap := clientReturnCap(a.LLMConfig)
+	parallel, _ := a.LLMConfig["parallel_tool_calls"].(bool)
 	var st *pendingRun
 	if in.Approval != nil {
 		switch {
@@ -216,6 +217,17 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, in runInpu
 		}
 	} else {
 		st = &pendingRun{Rest: parseSteps(text)}
+		if !parallel {
+			// Without parallel_tool_calls a step keeps one call; the model
+			// makes the others in the steps after.
+			var one []scriptStep
+			for _, step := range st.Rest {
+				for _, c := range step {
+					one = append(one, scriptStep{c})
+				}
+			}
+			st.Rest = one
+		}
 	}
 
 	for len(st.Rest) > 0 {

@@ -157,6 +157,20 @@ func TestClientToolsParallelAndFollowUp(t *testing.T) {
 	h := newHarness(t, Options{})
 	id := h.createAgent(map[string]any{})
 	path := "/v1/agents/" + id + "/messages/stream"
+	// Without parallel_tool_calls (Letta's default) the calls come one
+	// pause each.
+	r0 := h.expect(200, "POST", path, clientBody("call odoo_record_retriever {\"model\":\"a\"}\nalso odoo_record_retriever {\"model\":\"b\"}", true))
+	_, order0, _ := pausedCalls(t, parseSSE(t, r0.body))
+	if len(order0) != 1 {
+		t.Fatalf("%d calls in one step without parallel_tool_calls", len(order0))
+	}
+	r0 = h.expect(200, "POST", path, approvalBody(clientReturn(order0[0], "A")))
+	if _, order0, stop := pausedCalls(t, parseSSE(t, r0.body)); len(order0) != 1 || stop != "requires_approval" {
+		t.Fatalf("second call: %v %q", order0, stop)
+	} else {
+		h.expect(200, "POST", path, approvalBody(clientReturn(order0[0], "B")))
+	}
+	h.fake.SetParallelToolCalls(id, true)
 	r := h.expect(200, "POST", path, clientBody("call odoo_record_retriever {\"model\":\"a\"}\nalso odoo_record_retriever {\"model\":\"b\"}", true))
 	calls, order, stop := pausedCalls(t, parseSSE(t, r.body))
 	if stop != "requires_approval" || len(order) != 2 || calls[order[1]][1] != `{"model":"b"}` {

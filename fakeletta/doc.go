@@ -85,7 +85,9 @@
 // answered "You said: <text>". Built-in Letta tools return "None". The
 // history is kept per agent (Server.Messages, GET …/messages).
 // "also <tool> <json>" after a call line adds a call to the same step
-// (parallel tool calls); "loop <tool> <json>" calls the tool again after
+// (parallel tool calls; as in letta_agent_v3, only when the agent's
+// llm_config.parallel_tool_calls is on, see SetParallelToolCalls: off, the
+// default, each call is its own step); "loop <tool> <json>" calls the tool again after
 // every return, for ever (a model that loops; max_steps stops it).
 //
 // # Client tools and approvals (NEW, as Letta 0.16.2+)

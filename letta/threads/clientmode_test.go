@@ -123,7 +123,8 @@ func TestClientModeSixTools(t *testing.T) {
 // (reads, in parallel) and go back in one resume.
 func TestClientModeParallelCallsAnsweredTogether(t *testing.T) {
 	e := clientEnv(t)
-	e.declare(admin, "par", Spec{Model: chatModel, Tools: &allTools}, http.StatusCreated)
+	th := e.declare(admin, "par", Spec{Model: chatModel, Tools: &allTools}, http.StatusCreated)
+	e.letta.SetParallelToolCalls(th.AgentID, true)
 	before := e.requests(http.MethodPost, "/v1/agents/")
 	_, evs := e.send(admin, "par", "call odoo_record_retriever {\"model\":\"res.partner\",\"limit\":1}\nalso odoo_model_inspector {\"model\":\"res.users\"}")
 	if got := compactNames(names(evs)); !slices.Equal(got, []string{EventToolCall, EventToolReturn, EventContent, EventUsage, EventDone}) {
@@ -137,6 +138,17 @@ func TestClientModeParallelCallsAnsweredTogether(t *testing.T) {
 	}
 	if c := content(evs); !strings.Contains(c, "odoo_record_retriever returned") || !strings.Contains(c, "odoo_model_inspector returned") {
 		t.Errorf("content %q", c)
+	}
+	// Without parallel_tool_calls (Letta's default) the same calls come in
+	// two pauses: still one stream, one usage, one done.
+	e.declare(admin, "seq", Spec{Model: chatModel, Tools: &allTools}, http.StatusCreated)
+	_, evs = e.send(admin, "seq", "call odoo_record_retriever {\"model\":\"res.partner\",\"limit\":1}\nalso odoo_model_inspector {\"model\":\"res.users\"}")
+	want := []string{EventToolCall, EventToolReturn, EventToolCall, EventToolReturn, EventContent, EventUsage, EventDone}
+	if got := compactNames(names(evs)); !slices.Equal(got, want) {
+		t.Errorf("sequential pauses: %v", names(evs))
+	}
+	if u := evs[len(evs)-2].Data; u["steps"] != 3.0 {
+		t.Errorf("usage over three requests: %v", u)
 	}
 }
 
