@@ -14,6 +14,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
+	"github.com/odoo-mcp/odoo-mcp/letta"
 )
 
 // clientEnv is odoo-mcp in client-tools mode with nothing but Letta's URL:
@@ -472,5 +473,27 @@ func TestApprovalSupersededAndJSON(t *testing.T) {
 				t.Errorf("JSON reply %+v", reply)
 			}
 		})
+	}
+}
+
+func TestCallAssembler(t *testing.T) {
+	ev := func(raw string) letta.Event { return letta.Event{Type: letta.TypeApprovalRequest, Raw: json.RawMessage(raw)} }
+	var a callAssembler
+	// Token fragments: each names its call id (Letta 0.16.8), or continues
+	// the last one; two calls interleave.
+	a.add(ev(`{"tool_calls":{"name":"odoo_record_retriever","arguments":"{\"mo","tool_call_id":"call_1"}}`))
+	a.add(ev(`{"tool_calls":{"name":"odoo_model_inspector","arguments":"{\"model\":","tool_call_id":"call_2"}}`))
+	a.add(ev(`{"tool_calls":{"name":null,"arguments":"del\":\"a\"}","tool_call_id":"call_1"}}`))
+	a.add(ev(`{"tool_calls":{"name":null,"arguments":"\"b\"}","tool_call_id":"call_2"}}`))
+	a.add(ev(`{"tool_call":{"name":null,"arguments":"","tool_call_id":null}}`))
+	got := a.list()
+	want := []letta.ToolCall{{Name: "odoo_record_retriever", Arguments: `{"model":"a"}`, ToolCallID: "call_1"}, {Name: "odoo_model_inspector", Arguments: `{"model":"b"}`, ToolCallID: "call_2"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("fragments: %+v", got)
+	}
+	// A whole message (step streaming) carries the list; it replaces.
+	a.add(ev(`{"tool_calls":[{"name":"odoo_record_retriever","arguments":"{\"model\":\"a\"}","tool_call_id":"call_1"}]}`))
+	if got := a.list(); !slices.Equal(got, want) {
+		t.Errorf("whole message after fragments: %+v", got)
 	}
 }
