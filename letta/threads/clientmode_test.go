@@ -477,7 +477,9 @@ func TestApprovalSupersededAndJSON(t *testing.T) {
 }
 
 func TestCallAssembler(t *testing.T) {
-	ev := func(raw string) letta.Event { return letta.Event{Type: letta.TypeApprovalRequest, Raw: json.RawMessage(raw)} }
+	ev := func(raw string) letta.Event {
+		return letta.Event{Type: letta.TypeApprovalRequest, Raw: json.RawMessage(raw)}
+	}
 	var a callAssembler
 	// Token fragments: each names its call id (Letta 0.16.8), or continues
 	// the last one; two calls interleave.
