@@ -499,3 +499,34 @@ func TestCallAssembler(t *testing.T) {
 		t.Errorf("whole message after fragments: %+v", got)
 	}
 }
+
+// TestMCPThreadMovesToClientMode: a thread made in MCP mode, used by an
+// odoo-mcp in client mode, loses its token and MCP tools in Letta.
+func TestMCPThreadMovesToClientMode(t *testing.T) {
+	e := newEnv(t, fakeletta.VersionNew)
+	th := e.declare(admin, "move", Spec{Model: chatModel, Tools: &allTools}, http.StatusCreated)
+	if _, ok := e.agent(th.AgentID).EnvVars[TokenVar]; !ok {
+		t.Fatal("MCP mode gave no token")
+	}
+	client := e.newOrchestrator(func(o *Options) { o.ToolMode, o.PublicURL, o.Tokens = ToolModeClient, "", nil })
+	srv := httptest.NewServer(echoWithThreads(client))
+	t.Cleanup(srv.Close)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/threads/move/messages", strings.NewReader(`{"content":"call odoo_model_inspector {\"model\":\"res.partner\"}"}`))
+	req.Header.Set("Authorization", admin)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if evs := parseSSE(t, b); last(evs)["finish_reason"] != "stop" || !strings.HasPrefix(content(evs), "odoo_model_inspector returned: ") {
+		t.Errorf("message: %s", b)
+	}
+	a := e.agent(th.AgentID)
+	if _, ok := a.EnvVars[TokenVar]; ok || len(a.ToolIDs) != 3 {
+		t.Errorf("after the move: env %v, %d tools", a.EnvVars, len(a.ToolIDs))
+	}
+	if m, _ := decodeMeta(a.Metadata); m.TokenID != "" || m.CredFP != "" {
+		t.Errorf("metadata keeps the token: %+v", m)
+	}
+}

@@ -222,6 +222,14 @@ func (o *Orchestrator) converge(ctx context.Context, id *auth.Identity, r record
 	if err != nil {
 		return nil, err
 	}
+	if mode == ToolModeClient && hasMCPGrant(r) {
+		if r, err = o.dropMCPGrant(ctx, r); err != nil {
+			return nil, err
+		}
+		a, m = r.agent, r.meta
+		next.TokenID, next.TokenExpires, next.CredFP = "", 0, ""
+		changed = append(changed, "token")
+	}
 	// Resolve tool ids before granting anything.
 	var ids map[string]string
 	if mode == ToolModeMCP {

@@ -86,7 +86,19 @@ func (o *Orchestrator) agentFor(ctx context.Context, id *auth.Identity, threadID
 	if mode, err := o.toolMode(ctx); err != nil {
 		return nil, err
 	} else if mode == ToolModeClient {
-		return &rs[0], nil // nothing to repair: no token, no attached tools
+		if !hasMCPGrant(rs[0]) {
+			return &rs[0], nil // nothing to repair: no token, no attached tools
+		}
+		unlock, err := o.locks.lock(ctx, o.threadTag(ow, threadID))
+		if err != nil {
+			return nil, lettaFailure("waiting for the thread", err)
+		}
+		defer unlock()
+		r, err := o.dropMCPGrant(ctx, rs[0])
+		if err != nil {
+			return nil, err
+		}
+		return &r, nil
 	}
 	if o.tokenReason(id, rs[0], false) == "" && len(o.lostTools(rs[0])) == 0 {
 		return &rs[0], nil

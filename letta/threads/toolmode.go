@@ -114,3 +114,39 @@ func containsStr(list []string, s string) bool {
 	}
 	return false
 }
+
+// hasMCPGrant: the agent still holds what MCP mode gave it (a thread token
+// in its variables, a token id in its metadata).
+func hasMCPGrant(r record) bool {
+	_, hasVar := r.agent.EnvVars[TokenVar]
+	return hasVar || r.meta.TokenID != ""
+}
+
+// dropMCPGrant turns a thread made in MCP mode into a client-mode thread:
+// its token leaves Letta (variable and metadata; the token is then refused
+// everywhere) and odoo-mcp's MCP tools are detached (client tools would
+// override them anyway). Nothing secret stays in Letta.
+func (o *Orchestrator) dropMCPGrant(ctx context.Context, r record) (record, error) {
+	env := map[string]string{}
+	for k, v := range r.agent.EnvVars {
+		if k != TokenVar && v != "" {
+			env[k] = v
+		}
+	}
+	next := r.meta
+	next.TokenID, next.TokenExpires, next.CredFP = "", 0, ""
+	upd, err := o.letta.ModifyAgent(ctx, r.agent.ID, letta.ModifyAgentRequest{EnvVars: env, Metadata: metadataWith(r.agent.Metadata, next)})
+	if err != nil {
+		if letta.IsNotFound(err) {
+			return r, ErrThreadNotFound
+		}
+		return r, lettaFailure("removing the thread's MCP token", err)
+	}
+	o.markRevoked(r.agent.ID)
+	if _, err := o.syncTools(ctx, r.agent.ID, nil, nil); err != nil {
+		return r, err
+	}
+	upd.Pending = r.agent.Pending
+	o.log.InfoContext(ctx, "thread moved to client-tools mode: its MCP token and tools were removed from Letta", "thread", r.meta.ThreadID, "agent", r.agent.ID)
+	return record{agent: upd, meta: next}, nil
+}
