@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -412,6 +413,14 @@ func (e *env) countPartners(name string) int {
 // caught before the caller sees anything, the pause is read and resolved,
 // and the message goes through.
 func TestLeftoverPauseFoundOnConflict(t *testing.T) {
+	for _, before := range []bool{false, true} {
+		// before: Letta refuses with HTTP 409 before the stream starts
+		// (as its POST …/messages does) rather than with error frames.
+		t.Run(fmt.Sprintf("409=%v", before), func(t *testing.T) { leftoverPauseOnConflict(t, before) })
+	}
+}
+
+func leftoverPauseOnConflict(t *testing.T, before bool) {
 	e := clientEnv(t)
 	th := e.declare(admin, "race", Spec{Model: chatModel, Tools: &allTools}, http.StatusCreated)
 	// A run started outside odoo-mcp (Letta's UI, say) pauses on a client tool.
@@ -433,6 +442,16 @@ func TestLeftoverPauseFoundOnConflict(t *testing.T) {
 			q := r.URL.Query()
 			q.Del("include")
 			r.URL.RawQuery = q.Encode()
+		}
+		if before && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/messages/stream") && e.agent(th.AgentID).Pending {
+			b, _ := io.ReadAll(r.Body)
+			if !strings.Contains(string(b), `"type":"approval"`) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusConflict)
+				fmt.Fprint(w, `{"detail":"CONFLICT: Cannot send a new message: The agent is waiting for approval on a tool call. Please approve or deny the pending request before continuing."}`)
+				return
+			}
+			r.Body = io.NopCloser(strings.NewReader(string(b)))
 		}
 		inner.ServeHTTP(w, r)
 	})

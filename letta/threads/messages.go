@@ -38,7 +38,7 @@ func (m Message) check() error {
 // is resolved in the same request: its calls are answered as abandoned
 // (never run), then the message follows.
 func (o *Orchestrator) openStream(ctx context.Context, id *auth.Identity, threadID string, msg Message) (*letta.Stream, *turn, letta.MessageRequest, error) {
-	var req letta.MessageRequest
+	var req letta.MessageRequest // returned with errors only for the signature's sake
 	if err := checkThreadID(threadID); err != nil {
 		return nil, nil, req, err
 	}
@@ -58,8 +58,7 @@ func (o *Orchestrator) openStream(ctx context.Context, id *auth.Identity, thread
 	if len(r.agent.Pending) > 0 {
 		leftovers = o.abandon(ctx, id, r, r.agent.Pending)
 	}
-	req = t.request(msg.Content, leftovers)
-	s, err := o.letta.StreamMessageRequest(ctx, r.agent.ID, req)
+	s, req, err := t.openFirst(t.request(msg.Content, leftovers))
 	if err != nil {
 		if letta.IsNotFound(err) {
 			return nil, nil, req, ErrThreadNotFound // deleted between lookup and send

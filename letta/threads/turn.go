@@ -133,6 +133,21 @@ func (t *turn) run(s *letta.Stream, req letta.MessageRequest) {
 	}
 }
 
+// openFirst sends the turn's first request. A refusal before the stream
+// starts (HTTP 409 for a pause Letta holds, 400 for an answer to a pause
+// already resolved) is recovered from once, as on the stream.
+func (t *turn) openFirst(req letta.MessageRequest) (*letta.Stream, letta.MessageRequest, error) {
+	s, err := t.o.letta.StreamMessageRequest(t.ctx, t.rec.agent.ID, req)
+	if err == nil {
+		return s, req, nil
+	}
+	if next, ok := t.recover(err, req); ok {
+		s, err = t.o.letta.StreamMessageRequest(t.ctx, t.rec.agent.ID, next)
+		return s, next, err
+	}
+	return nil, req, err
+}
+
 // open sends a follow-up request; nil when it failed (the turn is ended).
 func (t *turn) open(req letta.MessageRequest) *letta.Stream {
 	s, err := t.o.letta.StreamMessageRequest(t.ctx, t.rec.agent.ID, req)
@@ -196,11 +211,17 @@ func (t *turn) read(s *letta.Stream) ([]letta.ToolCall, error, bool) {
 // abandoned, and the message sent with the answer), and an answer to a
 // pause someone else resolved meanwhile (the message is sent alone).
 func (t *turn) recover(err error, req letta.MessageRequest) (letta.MessageRequest, bool) {
+	var text string
 	var se *letta.StreamError
-	if !errors.As(err, &se) {
+	var ae *letta.APIError
+	switch {
+	case errors.As(err, &se):
+		text = se.Message + " " + se.Detail
+	case errors.As(err, &ae) && (ae.Status == 409 || ae.Status == 400):
+		text = ae.Detail // refused before the stream started
+	default:
 		return req, false
 	}
-	text := se.Message + " " + se.Detail
 	switch {
 	case strings.Contains(text, letta.PendingApprovalPrefix) && req.Text != "" && len(req.Approvals) == 0:
 		pending, perr := t.o.pendingCalls(t.ctx, t.rec.agent.ID)
