@@ -491,6 +491,9 @@ func TestApprovalSupersededAndJSON(t *testing.T) {
 			if reply.FinishReason != "stop" || !strings.HasPrefix(reply.Content, "odoo_record_unlinker returned: ") || reply.AgentID != th.AgentID {
 				t.Errorf("JSON reply %+v", reply)
 			}
+			if mode == ToolModeClient && (len(reply.ToolCalls) != 1 || reply.ToolCalls[0].ID != id || reply.ToolCalls[0].Status != "success") {
+				t.Errorf("JSON reply tool calls %+v", reply.ToolCalls)
+			}
 		})
 	}
 }
@@ -547,5 +550,36 @@ func TestMCPThreadMovesToClientMode(t *testing.T) {
 	}
 	if m, _ := decodeMeta(a.Metadata); m.TokenID != "" || m.CredFP != "" {
 		t.Errorf("metadata keeps the token: %+v", m)
+	}
+}
+
+// TestResumeSentAgainWhenLettaDrops: the resume after a tool ran cannot
+// reach Letta once; it is sent again (Letta takes a repeat as a keep-alive)
+// and the turn ends normally, the tool run once.
+func TestResumeSentAgainWhenLettaDrops(t *testing.T) {
+	e := clientEnv(t)
+	e.declare(admin, "drop", Spec{Model: chatModel, Tools: &allTools}, http.StatusCreated)
+	inner := e.lettaSrv.Config.Handler
+	var dropped sync.Once
+	e.lettaSrv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/messages/stream") {
+			b, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(strings.NewReader(string(b)))
+			drop := false
+			if strings.Contains(string(b), `"type":"approval"`) {
+				dropped.Do(func() { drop = true })
+			}
+			if drop {
+				panic(http.ErrAbortHandler)
+			}
+		}
+		inner.ServeHTTP(w, r)
+	})
+	_, evs := e.send(admin, "drop", `call odoo_record_creator {"model":"res.partner","fields":[{"field":"name","value":"Once"}]}`)
+	if last(evs)["finish_reason"] != "stop" || !strings.HasPrefix(content(evs), "odoo_record_creator returned: ") {
+		t.Errorf("events %v, content %q", names(evs), content(evs))
+	}
+	if n := e.countPartners("Once"); n != 1 {
+		t.Errorf("%d partners created, want 1", n)
 	}
 }

@@ -204,6 +204,9 @@ func (c *collector) add(evs []Event) {
 		case ToolReturnData:
 			if i, ok := c.byID[d.ID]; ok {
 				c.reply.ToolCalls[i].Status, c.reply.ToolCalls[i].Result = d.Status, d.Content
+			} else {
+				// A call announced in an earlier reply (answered approvals).
+				c.reply.ToolCalls = append(c.reply.ToolCalls, ToolCallResult{ToolCallData: ToolCallData{ID: d.ID, Name: d.Name}, Status: d.Status, Result: d.Content})
 			}
 		case UsageData:
 			u := d

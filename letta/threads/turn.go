@@ -149,8 +149,13 @@ func (t *turn) openFirst(req letta.MessageRequest) (*letta.Stream, letta.Message
 }
 
 // open sends a follow-up request; nil when it failed (the turn is ended).
+// A resume that could not reach Letta is sent once more: the tools have run,
+// and Letta takes a repeated answer as a keep-alive.
 func (t *turn) open(req letta.MessageRequest) *letta.Stream {
 	s, err := t.o.letta.StreamMessageRequest(t.ctx, t.rec.agent.ID, req)
+	if err != nil && t.ctx.Err() == nil && (errors.Is(err, letta.ErrUnavailable) || letta.StatusCode(err) >= 500) {
+		s, err = t.o.letta.StreamMessageRequest(t.ctx, t.rec.agent.ID, req)
+	}
 	if err != nil {
 		if t.ctx.Err() == nil {
 			e := lettaFailure("resuming the agent's run", err)
