@@ -144,6 +144,7 @@ func (o *Orchestrator) agentFor(ctx context.Context, id *auth.Identity, threadID
 	}
 	o.markCurrent(r.agent.ID, next.TokenID)
 	o.log.InfoContext(ctx, "thread token reissued", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agent", r.agent.ID, "reason", reason)
+	upd.Pending = r.agent.Pending // the update's answer does not carry it
 	return &record{agent: upd, meta: next}, nil
 }
 
