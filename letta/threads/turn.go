@@ -52,6 +52,7 @@ type turn struct {
 	sawUsage bool
 	returned map[string]bool // tool_return ids already sent to the caller
 	rounds   int
+	limited  bool // the round limit was reached: the turn goes on without tools
 }
 
 func (o *Orchestrator) newTurn(ctx context.Context, id *auth.Identity, r *record, mode string, emit func(Event) bool) *turn {
@@ -116,13 +117,28 @@ func (t *turn) run(s *letta.Stream, req letta.MessageRequest) {
 			return
 		}
 		t.rounds++
-		if t.rounds > t.o.opts.MaxToolRounds {
+		if t.limited {
+			// Paused again without its tools: leave the pause to the next
+			// message, which answers it as abandoned.
 			t.end(Event{EventError, ErrorData{Source: "odoo-mcp", Type: "tool_round_limit",
-				Message: fmt.Sprintf("the agent asked for tools more than %d times for one message; its last calls were not run (they are answered as abandoned with the next message)", t.o.opts.MaxToolRounds)}},
+				Message: fmt.Sprintf("the agent kept asking for tools after the limit of %d rounds for one message; its last calls were not run", t.o.opts.MaxToolRounds)}},
 				Event{EventDone, DoneData{FinishReason: "tool_round_limit", StopReason: stop}})
 			return
 		}
-		items := t.runCalls(calls, nil)
+		var items []letta.ApprovalItem
+		if t.rounds > t.o.opts.MaxToolRounds {
+			// The limit: these calls are answered without running, and the
+			// rest of the turn goes without client tools, so the model
+			// answers with what it has and no pause is left behind.
+			text := fmt.Sprintf("Error: not run: the limit of %d tool rounds for one message was reached. Answer the user with what you have; they can ask again.", t.o.opts.MaxToolRounds)
+			for _, c := range calls {
+				items = append(items, letta.ToolResult(c.ToolCallID, text, true))
+				t.sendReturn(c, text, true)
+			}
+			t.tools, t.limited = nil, true
+		} else {
+			items = t.runCalls(calls, nil)
+		}
 		if t.ctx.Err() != nil {
 			return
 		}
@@ -256,6 +272,10 @@ func (t *turn) awaitApproval(calls []letta.ToolCall) {
 // finish ends the turn after the last stream: usage, error (if any), done.
 func (t *turn) finish(err error, stop string) {
 	evs := t.tr.end(err, stop)
+	if d, ok := evs[len(evs)-1].Data.(DoneData); ok && t.limited && d.FinishReason == "stop" {
+		d.FinishReason = "tool_round_limit" // answered, but without all the tools it asked for
+		evs[len(evs)-1].Data = d
+	}
 	t.end(evs...)
 }
 
