@@ -328,6 +328,9 @@ func TestApprovalsMCPMode(t *testing.T) {
 		t.Fatalf("events %v", names(evs))
 	}
 	callID := evs[slices.Index(names(evs), EventApprovalRequired)].Data["id"].(string)
+	if got := e.do(http.MethodGet, "/api/v1/threads/m", admin, nil).thread(t); len(got.PendingApprovals) != 1 || got.PendingApprovals[0].ID != callID {
+		t.Errorf("GET shows %v", got.PendingApprovals)
+	}
 	r := e.do(http.MethodPost, "/api/v1/threads/m/approvals", admin, map[string]any{"decisions": []any{map[string]any{"id": callID, "approve": true}}})
 	evs = parseSSE(t, r.body)
 	if !strings.HasPrefix(content(evs), "odoo_record_creator returned: ") || last(evs)["finish_reason"] != "stop" {
