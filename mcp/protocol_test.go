@@ -15,6 +15,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
+	"github.com/odoo-mcp/odoo-mcp/tools"
 )
 
 // everyToolCall is one successful call of each tool on the fake (record 7
@@ -32,6 +33,10 @@ func everyToolCall(t *testing.T, cs *gomcp.ClientSession) {
 		{"odoo_record_updater", map[string]any{"model": "res.partner", "domain": []any{[]any{"name", "=", "Protocol Test"}}, "values": []any{map[string]any{"field": "phone", "value": "+32 2 000 00 00"}}}},
 		{"odoo_model_method_executor", map[string]any{"model": "res.partner", "method": "search_count", "kwargs": []any{map[string]any{"name": "domain", "value": []any{[]any{"name", "=", "Protocol Test"}}}}}},
 		{"odoo_record_unlinker", map[string]any{"model": "res.partner", "domain": []any{[]any{"name", "=", "Protocol Test"}}}},
+		{"odoo_record_aggregator", map[string]any{"model": "res.partner", "group_by": []string{"is_company"}, "aggregates": []string{"__count"}}},
+	}
+	if len(calls) != len(tools.Inventory()) {
+		t.Fatalf("%d calls for %d tools: call every tool", len(calls), len(tools.Inventory()))
 	}
 	for _, c := range calls {
 		res, err := cs.CallTool(ctx, &gomcp.CallToolParams{Name: c.name, Arguments: c.args})
@@ -85,7 +90,7 @@ func TestEveryProtocolVersion(t *testing.T) {
 					t.Errorf("%s stateful=%v asked %q: negotiated %s, want %s", version, stateful, asked, got, want)
 				}
 				list, err := cs.ListTools(context.Background(), nil)
-				if err != nil || len(list.Tools) != 6 {
+				if err != nil || len(list.Tools) != len(tools.Inventory()) {
 					t.Fatalf("%s stateful=%v %s: tools/list %v %v", version, stateful, want, list, err)
 				}
 				for _, tool := range list.Tools {
@@ -188,7 +193,7 @@ func TestRaw20260728(t *testing.T) {
 			t.Errorf("tools/list: ttlMs %v cacheScope %v resultType %v", res["ttlMs"], res["cacheScope"], res["resultType"])
 		}
 		toolsList, _ := res["tools"].([]any)
-		if len(toolsList) != 6 {
+		if len(toolsList) != len(tools.Inventory()) {
 			t.Fatalf("tools/list: %d tools", len(toolsList))
 		}
 
@@ -253,7 +258,7 @@ func TestPublicDiscover(t *testing.T) {
 	if v := cs.InitializeResult().ProtocolVersion; v != "2026-07-28" {
 		t.Errorf("negotiated %s", v)
 	}
-	if list, err := cs.ListTools(context.Background(), nil); err != nil || len(list.Tools) != 6 {
+	if list, err := cs.ListTools(context.Background(), nil); err != nil || len(list.Tools) != len(tools.Inventory()) {
 		t.Fatalf("public list: %v %v", list, err)
 	}
 	status, _, _, _ = s.raw(t, "Bearer system-api-key", headers2026("resources/read", "odoo://res.partner/7"),

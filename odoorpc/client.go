@@ -214,6 +214,26 @@ func (c *Client) Protocol(ctx context.Context) (Protocol, error) {
 	return p, nil
 }
 
+// Major returns Odoo's major version (16, 17, 18, 19, ...), asking
+// common.version once and remembering the answer (auto protocol detection
+// already asked). Tools that call different methods per version use it.
+func (c *Client) Major(ctx context.Context) (int, error) {
+	c.mu.Lock()
+	v := c.version
+	c.mu.Unlock()
+	if v != nil {
+		return v.Major(), nil
+	}
+	got, err := c.Version(ctx)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	c.version = &got
+	c.mu.Unlock()
+	return got.Major(), nil
+}
+
 // Credentials identify the Odoo user a call runs as. JSON-RPC needs the uid
 // and the key (or password); JSON-2 needs the key alone.
 type Credentials struct {
@@ -224,12 +244,16 @@ type Credentials struct {
 // Call is one ORM method call. IDs nil means a model-level (@api.model)
 // call; otherwise the method runs on those records.
 type Call struct {
-	Model   string
-	Method  string
-	IDs     []int64
-	Args    []any          // positional arguments after the ids (JSON-RPC only)
-	Kwargs  map[string]any // named arguments
-	Context map[string]any // Odoo context: lang, tz, allowed_company_ids, ...
+	Model  string
+	Method string
+	IDs    []int64
+	Args   []any          // positional arguments after the ids
+	Kwargs map[string]any // named arguments
+	// ArgNames names the positional parameters of Method, in order, for
+	// JSON-2, which binds by name only: taken from Odoo 19's method
+	// description (ModelDoc). Nil uses the standard ORM methods' names.
+	ArgNames []string
+	Context  map[string]any // Odoo context: lang, tz, allowed_company_ids, ...
 }
 
 // Execute runs the call as cred and returns Odoo's result as raw JSON. A
@@ -376,34 +400,6 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// Major is the major version of the Odoo detected by Protocol (16, 17, 18,
-// 19, 20, ...), 0 before detection.
-func (c *Client) Major() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.version == nil {
-		return 0
-	}
-	return c.version.Major()
-}
-
-// major is Major, asking Odoo (common.version) when it is not known yet.
-func (c *Client) major(ctx context.Context) (int, error) {
-	if m := c.Major(); m != 0 {
-		return m, nil
-	}
-	v, err := c.Version(ctx)
-	if err != nil {
-		return 0, err
-	}
-	c.mu.Lock()
-	if c.version == nil {
-		c.version = &v
-	}
-	c.mu.Unlock()
-	return v.Major(), nil
-}
-
 // withScopeHint adds ScopeHint to a refused credential on Odoo 20 and
 // later. With a configured protocol the version may not be known yet: it
 // is asked for then (refusals are rare, and then worth one request).
@@ -412,7 +408,7 @@ func (c *Client) withScopeHint(ctx context.Context, err error) error {
 	if !errors.As(err, &oe) || !errors.Is(oe.Kind, ErrAccessDenied) || oe.Name == "" {
 		return err // not a refusal by Odoo (a key refused before sending has no name)
 	}
-	if major, verr := c.major(ctx); verr == nil && major >= 20 {
+	if major, verr := c.Major(ctx); verr == nil && major >= 20 {
 		oe.Hint = ScopeHint
 	}
 	return err

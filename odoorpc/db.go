@@ -79,6 +79,6 @@ func (c *Client) webDatabases(ctx context.Context) ([]string, error) {
 // noDBService reports an Odoo of version 20 or later. When the version
 // cannot be read, the db service is tried: its own error says more.
 func (c *Client) noDBService(ctx context.Context) bool {
-	major, err := c.major(ctx)
+	major, err := c.Major(ctx)
 	return err == nil && major >= 20
 }
