@@ -340,3 +340,22 @@ type currentToken map[string]string
 func (c currentToken) CurrentTokenID(_ context.Context, agent string) (string, error) {
 	return c[agent], nil
 }
+
+// TestNoResourceLinksForLetta: Letta turns non-text content into text in
+// the agent's context, so its calls (X-Agent-Id) get the JSON block alone;
+// other clients get the links.
+func TestNoResourceLinksForLetta(t *testing.T) {
+	s := newStack(t, "18.0", nil)
+	authz := basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey)
+	call := `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"odoo_record_retriever","arguments":{"model":"res.partner","fields":["name"],"limit":2}}}`
+	init := map[string]string{"Mcp-Protocol-Version": "2025-06-18"}
+	_, _, _, plain := s.raw(t, authz, init, call)
+	if !strings.Contains(string(plain), `"resource_link"`) {
+		t.Errorf("no links for an MCP client: %s", plain)
+	}
+	init["X-Agent-Id"] = "agent-123"
+	_, _, out, letta := s.raw(t, authz, init, call)
+	if res, _ := out["result"].(map[string]any); res == nil || strings.Contains(string(letta), `"resource_link"`) {
+		t.Errorf("Letta's call: %s", letta)
+	}
+}

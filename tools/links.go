@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -93,8 +94,12 @@ func recordLinks(model string, ids []int64, titles []string) []*mcp.ResourceLink
 }
 
 // wantsLinks tells whether the caller of req gets resource links: every
-// client but Letta (see above).
-func wantsLinks(req *mcp.CallToolRequest) bool {
+// MCP client but Letta (see above). Runner's calls (Letta's client-tools
+// mode) keep only text, and it reads only text.
+func wantsLinks(ctx context.Context, req *mcp.CallToolRequest) bool {
+	if _, runner := ctx.Value(runnerCallerKey{}).(Caller); runner {
+		return false
+	}
 	if req == nil || req.Extra == nil || req.Extra.Header == nil {
 		return true
 	}
@@ -102,9 +107,9 @@ func wantsLinks(req *mcp.CallToolRequest) bool {
 }
 
 // addLinks appends out's resource links to a successful result.
-func addLinks(res *mcp.CallToolResult, out any, req *mcp.CallToolRequest) {
+func addLinks(ctx context.Context, res *mcp.CallToolResult, out any, req *mcp.CallToolRequest) {
 	l, ok := out.(linker)
-	if !ok || res == nil || res.IsError || !wantsLinks(req) {
+	if !ok || res == nil || res.IsError || !wantsLinks(ctx, req) {
 		return
 	}
 	for _, link := range l.resourceLinks() {

@@ -195,7 +195,7 @@ func handle[In any, Out any](e *env, run func(ctx context.Context, c Caller, in 
 			audit.IDs = t.touchedIDs()
 		}
 		res, err := jsonResult(out)
-		addLinks(res, out, req)
+		addLinks(ctx, res, out, req)
 		return res, err
 	}
 }
