@@ -80,7 +80,7 @@ func (ep *Endpoint) toolLabel(name string) string {
 }
 
 // Instructions tell an MCP client how to use the tools well.
-const instructions = `Tools for one Odoo database, running as the Odoo user whose credential you sent: Odoo's access rights apply. Start with odoo_model_inspector to learn a model's fields, then odoo_record_retriever with a domain and the fields you need. Writing tools change real data: confirm with the user first. Results are JSON.`
+const instructions = `Tools for one Odoo database, running as the Odoo user whose credential you sent: Odoo's access rights apply. Start with odoo_model_inspector to learn a model's fields, then odoo_record_retriever with a domain and the fields you need. Writing tools change real data: confirm with the user first. Results are JSON. A record is also a resource, odoo://<model>/<id>, and an attachment's file odoo://ir.attachment/<id>/content.`
 
 // New builds the MCP endpoint.
 func New(cfg Config) *Endpoint {
