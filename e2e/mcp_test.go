@@ -270,3 +270,25 @@ func TestDemoMode(t *testing.T) {
 		t.Fatalf("demo retriever: %v", out)
 	}
 }
+
+// TestAttachmentCapSetting: ODOO_MCP_MAX_ATTACHMENT_BYTES reaches the
+// resources (a file above it is refused with its size and the setting)
+// and the creator.
+func TestAttachmentCapSetting(t *testing.T) {
+	_, srv := odooFor(t, "19.0")
+	p := startBinary(t, append(odooEnv(srv), "ODOO_MCP_MAX_ATTACHMENT_BYTES=20"))
+	cs, err := connectMCP(t, p, "Bearer "+fakeodoo.AdminKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cs.ReadResource(context.Background(), &gomcp.ReadResourceParams{URI: "odoo://ir.attachment/2/content"})
+	if err == nil || !strings.Contains(err.Error(), "is 43 bytes, above odoo-mcp's limit of 20 bytes for attachment content (ODOO_MCP_MAX_ATTACHMENT_BYTES)") {
+		t.Errorf("read above the cap: %v", err)
+	}
+	res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_creator", Arguments: map[string]any{
+		"model": "ir.attachment", "fields": []any{map[string]any{"field": "name", "value": "big.txt"},
+			map[string]any{"field": "datas", "value": "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIz"}}}})
+	if err != nil || !res.IsError || !strings.Contains(res.Content[0].(*gomcp.TextContent).Text, "above odoo-mcp's limit of 20 bytes") {
+		t.Errorf("create above the cap: %v %v", res, err)
+	}
+}
