@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -357,5 +358,42 @@ func TestNoResourceLinksForLetta(t *testing.T) {
 	_, _, out, letta := s.raw(t, authz, init, call)
 	if res, _ := out["result"].(map[string]any); res == nil || strings.Contains(string(letta), `"resource_link"`) {
 		t.Errorf("Letta's call: %s", letta)
+	}
+}
+
+// TestCallerDisconnectCancelsResourceRead: a resource read's Odoo request
+// is cancelled when its caller hangs up, at 2025-06-18 (odoo-mcp's own
+// middleware) and at 2026-07-28.
+func TestCallerDisconnectCancelsResourceRead(t *testing.T) {
+	for _, modern := range []bool{false, true} {
+		g, _, srv := newGatedStack(t, "fields_get", false) // the record resource's first request (credential checks read, never fields_get)
+		body := `{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"odoo://res.partner/7"}}`
+		headers := map[string]string{}
+		if modern {
+			body = `{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"odoo://res.partner/7",` + meta2026 + `}}`
+			headers = headers2026("resources/read", "odoo://res.partner/7")
+		}
+		ctx, hangUp := context.WithCancel(context.Background())
+		go func() {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/mcp", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			req.Header.Set("Authorization", basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey))
+			for k, v := range headers {
+				req.Header.Set(k, v)
+			}
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+		}()
+		<-g.held
+		hangUp()
+		select {
+		case <-g.abandoned:
+		case <-time.After(5 * time.Second):
+			close(g.release)
+			t.Errorf("2026-07-28=%v: the caller left but the resource read's Odoo request was not cancelled", modern)
+		}
 	}
 }
