@@ -20,7 +20,10 @@ import (
 //     given as application/octet-stream) from the content; an HTML, XML or
 //     SVG type becomes text/plain for users who may not write views
 //     (_check_contents);
-//   - type is "binary" or "url" (a link, no content).
+//   - type is "binary" or "url" (a link, no content);
+//   - a user reads an attachment only when they may read the model it is
+//     attached to: search leaves the others out, read raises that model's
+//     AccessError.
 // The file lives in db_datas (Odoo keeps it in the filestore or there).
 
 func attachmentModel() *model {
@@ -64,6 +67,14 @@ func attachmentModel() *model {
 			}),
 			fChar("mimetype", "Mime Type"),
 		}, magicFields()),
+		// An attachment is readable by who may read the record it is
+		// attached to (ir.attachment.check).
+		rowAccess: func(e *env, m *model, r *record) error {
+			if rm := e.models[e.str(m, r, "res_model")]; rm != nil {
+				return e.checkAccess(rm, "read")
+			}
+			return nil
+		},
 		// datas is written through its inverse: the content goes to db_datas.
 		prepare: func(vals map[string]any) {
 			if v, ok := vals["datas"]; ok {

@@ -61,3 +61,27 @@ func TestAttachments(t *testing.T) {
 		})
 	}
 }
+
+// TestAttachmentFollowsItsRecord: the demo user may not read system
+// parameters, so neither their attachments: search leaves them out, read
+// raises the parameter model's AccessError.
+func TestAttachmentFollowsItsRecord(t *testing.T) {
+	c := newTC(t, "19.0")
+	id := num(c.admin("ir.attachment", "create", []any{map[string]any{"name": "secret.txt", "datas": "c2VjcmV0", "res_model": "ir.config_parameter", "res_id": 1}}, nil))
+	found := c.kw(DemoUID, DemoPassword, "ir.attachment", "search", []any{[]any{}}, nil)
+	if found.err != nil {
+		t.Fatal(found.errMsg())
+	}
+	for _, x := range found.result.([]any) {
+		if num(x) == id {
+			t.Error("the demo user finds an attachment of a system parameter")
+		}
+	}
+	if len(found.result.([]any)) == 0 {
+		t.Error("the demo user finds no attachment at all")
+	}
+	r := c.kw(DemoUID, DemoPassword, "ir.attachment", "read", []any{[]any{id}, []any{"name"}}, nil)
+	if r.errName() != "odoo.exceptions.AccessError" || !strings.Contains(r.errMsg(), "(ir.config_parameter)") {
+		t.Errorf("read: %s %s", r.errName(), r.errMsg())
+	}
+}
