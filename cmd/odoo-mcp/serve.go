@@ -66,8 +66,15 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	}
 	authn := auth.NewAuthenticator(odoo, auth.Options{TTL: cfg.AuthTTL, FailureTTL: cfg.AuthFailureTTL, Tokens: tokens, OnCache: m.AuthCache})
 	rateLimit := limits.NewRate(cfg.RateLimit, cfg.RateBurst)
+	// OAuth (issue 13): its wiring is newOAuth, mcpAuth and mountOAuth, all
+	// in oauth.go.
+	authz, err := newOAuth(cfg, odoo.DB(), authn, log)
+	if err != nil {
+		return err
+	}
 	endpoint := mcp.New(mcp.Config{
-		Odoo: odoo, Auth: authn, Policy: cfg.policy(), Context: odooCtx, Rate: rateLimit,
+		Odoo: odoo, Auth: mcpAuth(authz, authn), ResourceMetadataURL: resourceMetadataURL(authz),
+		Policy: cfg.policy(), Context: odooCtx, Rate: rateLimit,
 		PublicToolList: cfg.PublicToolList, Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log, Metrics: m,
 	})
@@ -79,6 +86,8 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 			return err
 		},
 	})
+
+	mountOAuth(app, authz)
 
 	if cfg.MetricsToken != "" {
 		h, err := m.Handler(cfg.MetricsToken)

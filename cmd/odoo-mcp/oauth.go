@@ -1,0 +1,69 @@
+package main
+
+import (
+	"crypto/rand"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/mcp"
+	"github.com/odoo-mcp/odoo-mcp/oauth"
+)
+
+// The whole OAuth wiring of serve: the authorization server, /mcp's
+// credential check that also takes its access tokens, and its routes.
+
+// newOAuth builds the authorization server when --oauth is on (nil
+// otherwise). With --demo, a missing public URL is the listen address and
+// a missing signing key a random one (tokens then die with the process).
+func newOAuth(cfg *serveConfig, db string, authn *auth.Authenticator, log *slog.Logger) (*oauth.Server, error) {
+	if !cfg.OAuth {
+		return nil, nil
+	}
+	public, key := cfg.PublicURL, cfg.SigningKey
+	if cfg.Demo && public == "" {
+		host, port, _ := net.SplitHostPort(cfg.Listen)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		public = "http://" + net.JoinHostPort(host, port)
+	}
+	if cfg.Demo && key == "" {
+		key = rand.Text() + rand.Text()
+	}
+	return oauth.New(oauth.Config{
+		PublicURL: strings.TrimRight(public, "/"), SigningKey: key, DB: db, Odoo: authn,
+		AccessTTL: cfg.OAuthAccessTTL, RefreshTTL: cfg.OAuthRefreshTTL,
+		AllowPrivateClientIDs: cfg.OAuthAllowPrivateClientIDs, Logger: log,
+	})
+}
+
+// mcpAuth is /mcp's credential check: API keys and thread tokens, plus
+// OAuth access tokens when OAuth is on. No other route takes them.
+func mcpAuth(s *oauth.Server, authn *auth.Authenticator) mcp.Authenticator {
+	if s == nil {
+		return authn
+	}
+	return s.Authenticator(authn)
+}
+
+func resourceMetadataURL(s *oauth.Server) string {
+	if s == nil {
+		return ""
+	}
+	return s.ResourceMetadataURL()
+}
+
+// mountOAuth routes the OAuth endpoints to the authorization server.
+func mountOAuth(app *echo.Echo, s *oauth.Server) {
+	if s == nil {
+		return
+	}
+	h := echo.WrapHandler(s)
+	for _, p := range oauth.Paths() {
+		app.Any(p, h)
+	}
+}
