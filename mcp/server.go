@@ -65,7 +65,7 @@ type Endpoint struct {
 	// readTools are the tools a read-only caller (an OAuth grant without
 	// odoo.write) may list and call: the policy's, read-only.
 	readTools map[string]bool
-	known   map[string]bool // every registered tool, listed or not
+	known     map[string]bool // every registered tool, listed or not
 }
 
 // unknownTool is the one metric label and audit value of every tool name
