@@ -74,9 +74,10 @@ type Store interface {
 	// hash that was current once but has been rotated away revokes its
 	// grant and returns ErrReused.
 	Lookup(ctx context.Context, refreshHash string, now time.Time) (Grant, error)
-	// Rotate replaces the grant's refresh token old by new; old no longer
-	// current (a concurrent rotation) revokes the grant, ErrReused.
-	Rotate(ctx context.Context, oldHash, newHash string, expires, now time.Time) (Grant, error)
+	// Rotate replaces the grant's refresh token oldHash by next's (and its
+	// scope and user, which a refresh may narrow or update); oldHash no
+	// longer current (a concurrent rotation) revokes the grant, ErrReused.
+	Rotate(ctx context.Context, oldHash string, next Grant, now time.Time) (Grant, error)
 	// Revoke ends a grant: its refresh token and its access tokens (on
 	// the replicas that see this store) stop working.
 	Revoke(ctx context.Context, grantID string, now time.Time) error
@@ -177,17 +178,22 @@ func (m *MemoryStore) lookup(hash string, now time.Time) (Grant, error) {
 	return *g, nil
 }
 
-func (m *MemoryStore) Rotate(_ context.Context, oldHash, newHash string, expires, now time.Time) (Grant, error) {
+func (m *MemoryStore) Rotate(_ context.Context, oldHash string, next Grant, now time.Time) (Grant, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	g, err := m.lookup(oldHash, now)
 	if err != nil {
 		return Grant{}, err
 	}
+	if g.ID != next.ID {
+		return Grant{}, ErrNotFound
+	}
+	newHash, expires := next.RefreshHash, next.RefreshExpires
 	delete(m.refresh, oldHash)
 	m.rotated[oldHash] = rotatedTo{grantID: g.ID, until: g.RefreshExpires}
 	gp := m.grants[g.ID]
 	gp.RefreshHash, gp.RefreshExpires = newHash, expires
+	gp.Scope, gp.User = next.Scope, next.User
 	m.refresh[newHash] = g.ID
 	return *gp, nil
 }

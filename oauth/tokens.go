@@ -294,14 +294,14 @@ func (s *Server) issueTokens(w http.ResponseWriter, r *http.Request, g Grant, ke
 	newHash := hashSecret(refresh)
 	expires := now.Add(s.cfg.RefreshTTL)
 	var err error
+	g.RefreshHash, g.RefreshExpires = newHash, expires
 	if oldRefresh == "" {
 		g.SealedKey, err = s.grantSeal.Seal(key, "grant:"+g.ID)
 		if err == nil {
-			g.RefreshHash, g.RefreshExpires = newHash, expires
 			err = s.store.SaveGrant(ctx, g)
 		}
 	} else {
-		_, err = s.store.Rotate(ctx, hashSecret(oldRefresh), newHash, expires, now)
+		_, err = s.store.Rotate(ctx, hashSecret(oldRefresh), g, now)
 	}
 	if err != nil {
 		if errors.Is(err, ErrReused) || errors.Is(err, ErrNotFound) {
