@@ -66,7 +66,9 @@ func (p *pages) render(w http.ResponseWriter, status int, name, formTarget strin
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src "+p.cssHash+"; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: with no-referrer Chromium sends the forms
+	// with Origin: null, which the CSRF check refuses.
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
