@@ -150,6 +150,7 @@ func (m *MemoryStore) SaveGrant(_ context.Context, g Grant) error {
 	if _, gone := m.revoked[g.ID]; gone {
 		return ErrReused // its code was reused while the grant was being made
 	}
+	m.sweep(time.Now())
 	m.grants[g.ID] = &g
 	m.refresh[g.RefreshHash] = g.ID
 	return nil
@@ -246,7 +247,9 @@ func (m *MemoryStore) sweep(now time.Time) {
 		}
 	}
 	for h, r := range m.rotated {
-		if now.After(r.until) {
+		// Once its grant is gone (revoked, expired), a rotated-away hash
+		// has nothing left to protect.
+		if _, live := m.grants[r.grantID]; !live || now.After(r.until) {
 			delete(m.rotated, h)
 		}
 	}
