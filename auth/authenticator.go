@@ -293,7 +293,9 @@ func refusal(err error) error {
 	case errors.Is(err, odoorpc.ErrAccessDenied):
 		return fmt.Errorf("%w: Odoo refused the login or API key", ErrInvalid)
 	case errors.Is(err, odoorpc.ErrDatabaseNotFound):
-		return fmt.Errorf("%w: %v", odoorpc.ErrUnavailable, err)
+		// Not the caller's fault (503), and the cause stays in the chain:
+		// stdio and doctor name the database and the fix.
+		return fmt.Errorf("%w: %w", odoorpc.ErrUnavailable, err)
 	case errors.Is(err, odoorpc.ErrMissing):
 		return fmt.Errorf("%w: the user no longer exists", ErrInvalid)
 	}

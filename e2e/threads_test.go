@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -22,6 +21,9 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 	"github.com/odoo-mcp/odoo-mcp/letta/lettaspec"
+	"github.com/odoo-mcp/odoo-mcp/letta/threads"
+	"github.com/odoo-mcp/odoo-mcp/letta/threads/threadclient"
+	"github.com/odoo-mcp/odoo-mcp/sse"
 )
 
 // The whole Letta loop with the built binary: a client declares a thread,
@@ -103,6 +105,7 @@ func startThreadStack(t *testing.T, lettaVersion string, extraEnv ...string) *th
 	env := append([]string{
 		"ODOO_URL=" + s.odoo.URL, "ODOO_DB=e2e",
 		"LETTA_BASE_URL=" + s.lettaS.URL, "ODOO_MCP_PUBLIC_URL=" + thPublicURL, "ODOO_MCP_SIGNING_KEY=" + thSigningKey,
+		"LETTA_TOOL_MODE=mcp", // the stack tests MCP mode unless extraEnv says otherwise
 	}, extraEnv...)
 	s.p = startBinary(t, env)
 	u, _ := url.Parse(s.p.URL)
@@ -182,31 +185,65 @@ func thDo(t *testing.T, p *process, method, path, authorization, body string, he
 	return resp.StatusCode, b, resp.Header
 }
 
+// thClient is a thread API client of the binary with one credential.
+func thClient(t *testing.T, p *process, authorization string) *threadclient.Client {
+	t.Helper()
+	c, err := threadclient.New(p.URL, authorization, threadclient.Options{HTTPClient: &http.Client{Timeout: 60 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 type thEvent struct {
 	name string
 	data map[string]any
 }
 
+// thSend sends a message and reads its whole reply.
+func thSend(t *testing.T, c *threadclient.Client, threadID, content string) []thEvent {
+	t.Helper()
+	s, err := c.Send(t.Context(), threadID, content)
+	if err != nil {
+		t.Fatalf("POST message: %v", err)
+	}
+	defer s.Close()
+	var out []thEvent
+	for {
+		ev, err := s.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("reading the reply after %d events: %v", len(out), err)
+		}
+		var d map[string]any
+		if err := ev.Decode(&d); err != nil {
+			t.Fatalf("bad SSE data %q", ev.Data)
+		}
+		out = append(out, thEvent{ev.Name, d})
+	}
+}
+
+// thParseSSE reads a whole thread-API reply already in memory.
 func thParseSSE(t *testing.T, body []byte) []thEvent {
 	t.Helper()
+	r := sse.NewReader(bytes.NewReader(body), sse.Options{})
 	var out []thEvent
-	name := ""
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "event: "):
-			name = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: "):
-			var d map[string]any
-			if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &d); err != nil {
-				t.Fatalf("bad SSE data %q", line)
-			}
-			out = append(out, thEvent{name, d})
+	for {
+		ev, err := r.Next()
+		if err == io.EOF {
+			return out
 		}
+		if err != nil {
+			t.Fatalf("reading the reply after %d events: %v", len(out), err)
+		}
+		var d map[string]any
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			t.Fatalf("bad SSE data %q", ev.Data)
+		}
+		out = append(out, thEvent{ev.Type, d})
 	}
-	return out
 }
 
 const thInitialize = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2e","version":"1"}}}`
@@ -253,26 +290,14 @@ func TestThreadsEndToEnd(t *testing.T) {
 			}
 
 			// Declare the thread.
-			status, body, _ := thDo(t, p, http.MethodPut, "/api/v1/threads/e2e-1", admin,
-				`{"model":"`+thModel+`","tools":["odoo_record_retriever"]}`)
-			if status != http.StatusCreated {
-				t.Fatalf("PUT thread: %d %s", status, body)
-			}
-			var th struct {
-				AgentID string   `json:"agent_id"`
-				Tools   []string `json:"tools"`
-			}
-			if err := json.Unmarshal(body, &th); err != nil || th.AgentID == "" {
-				t.Fatalf("thread %s", body)
+			api := thClient(t, p, admin)
+			th, err := api.Declare(t.Context(), "e2e-1", threads.Spec{Model: thModel, Tools: &[]string{"odoo_record_retriever"}})
+			if err != nil || !th.Created || th.AgentID == "" {
+				t.Fatalf("PUT thread: %+v %v", th, err)
 			}
 
 			// Send a message: the agent calls the retriever through /mcp.
-			status, body, hdr := thDo(t, p, http.MethodPost, "/api/v1/threads/e2e-1/messages", admin,
-				`{"content":"call odoo_record_retriever {\"model\":\"res.partner\",\"fields\":[\"name\"],\"limit\":2}"}`)
-			if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/event-stream") {
-				t.Fatalf("POST message: %d %s %s", status, hdr.Get("Content-Type"), body)
-			}
-			evs := thParseSSE(t, body)
+			evs := thSend(t, api, "e2e-1", `call odoo_record_retriever {"model":"res.partner","fields":["name"],"limit":2}`)
 			var seen []string
 			var answer strings.Builder
 			for _, ev := range evs {
@@ -328,19 +353,19 @@ func TestThreadsEndToEnd(t *testing.T) {
 				t.Errorf("a tool outside the thread ran: %v", res.Content)
 			}
 			// Another agent's X-Agent-Id is refused.
-			status, body, _ = thDo(t, p, http.MethodPost, "/mcp", "Bearer "+token, thInitialize,
+			status, body, _ := thDo(t, p, http.MethodPost, "/mcp", "Bearer "+token, thInitialize,
 				"Accept", "application/json, text/event-stream", "X-Agent-Id", "agent-00000000-0000-4000-8000-000000000000")
 			if status != http.StatusForbidden {
 				t.Errorf("wrong X-Agent-Id: %d %s, want 403", status, body)
 			}
 			// The thread token cannot manage threads.
-			if status, body, _ = thDo(t, p, http.MethodGet, "/api/v1/threads", "Bearer "+token, ""); status != http.StatusUnauthorized {
-				t.Errorf("thread API with a thread token: %d %s", status, body)
+			if _, err := thClient(t, p, "Bearer "+token).List(t.Context()); threadclient.StatusOf(err) != http.StatusUnauthorized {
+				t.Errorf("thread API with a thread token: %v, want HTTP 401", err)
 			}
 
 			// A deleted thread's token is refused within 10 s.
-			if status, body, _ = thDo(t, p, http.MethodDelete, "/api/v1/threads/e2e-1", admin, ""); status != http.StatusNoContent {
-				t.Fatalf("DELETE: %d %s", status, body)
+			if err := api.Delete(t.Context(), "e2e-1"); err != nil {
+				t.Fatalf("DELETE: %v", err)
 			}
 			deadline := time.Now().Add(15 * time.Second)
 			for {
@@ -376,7 +401,7 @@ func TestThreadsStartupProblems(t *testing.T) {
 		odoo := httptest.NewServer(fake)
 		t.Cleanup(odoo.Close)
 		p := startBinary(t, []string{"ODOO_URL=" + odoo.URL, "ODOO_DB=e2e", "LETTA_BASE_URL=http://" + freeAddr(t),
-			"ODOO_MCP_PUBLIC_URL=" + thPublicURL, "ODOO_MCP_SIGNING_KEY=" + thSigningKey})
+			"ODOO_MCP_PUBLIC_URL=" + thPublicURL, "ODOO_MCP_SIGNING_KEY=" + thSigningKey, "LETTA_TOOL_MODE=mcp"})
 		waitForLog(t, p, "cannot register with Letta yet; will retry", 15*time.Second)
 		if _, err := connectMCP(t, p, admin); err != nil {
 			t.Errorf("/mcp does not serve while Letta is down: %v", err)
@@ -413,7 +438,7 @@ func TestThreadsStartupProblems(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := exec.Command(buildBinary(t), "serve", "--listen", freeAddr(t))
-			cmd.Env = append(os.Environ(), append([]string{"ODOO_URL=http://127.0.0.1:1", "ODOO_DB=x", "LETTA_BASE_URL=http://127.0.0.1:2"}, tc.env...)...)
+			cmd.Env = append(os.Environ(), append([]string{"ODOO_URL=http://127.0.0.1:1", "ODOO_DB=x", "LETTA_BASE_URL=http://127.0.0.1:2", "LETTA_TOOL_MODE=mcp"}, tc.env...)...)
 			out, err := cmd.CombinedOutput()
 			ee, ok := err.(*exec.ExitError)
 			if !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), tc.want) {
@@ -423,5 +448,56 @@ func TestThreadsStartupProblems(t *testing.T) {
 				t.Error("the signing key is in the output")
 			}
 		})
+	}
+}
+
+// TestThreadsClientToolsMode: the binary with nothing but LETTA_BASE_URL and
+// the Odoo settings (no public URL, no signing key) on Letta 0.16.8 chooses
+// client tools, registers nothing, and runs the agent's calls itself.
+func TestThreadsClientToolsMode(t *testing.T) {
+	s := startThreadStack(t, fakeletta.VersionNew, "ODOO_MCP_PUBLIC_URL=", "ODOO_MCP_SIGNING_KEY=", "LETTA_TOOL_MODE=")
+	admin := basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey)
+	waitForLog(t, s.p, "Letta tool mode", 30*time.Second)
+	status, body, _ := thDo(t, s.p, http.MethodPut, "/api/v1/threads/c-1", admin,
+		`{"model":"`+thModel+`","tools":["odoo_record_retriever","odoo_record_creator"],"approve":["odoo_record_creator"]}`)
+	if status != http.StatusCreated {
+		t.Fatalf("PUT thread: %d %s", status, body)
+	}
+	status, body, _ = thDo(t, s.p, http.MethodPost, "/api/v1/threads/c-1/messages", admin,
+		`{"content":"call odoo_record_retriever {\"model\":\"res.partner\",\"fields\":[\"name\"],\"limit\":2}"}`)
+	evs := thParseSSE(t, body)
+	if status != http.StatusOK || len(evs) == 0 || evs[len(evs)-1].data["finish_reason"] != "stop" {
+		t.Fatalf("message: %d %s", status, body)
+	}
+	var text string
+	for _, ev := range evs {
+		if ev.name == "content" {
+			text += ev.data["text"].(string)
+		}
+	}
+	if !strings.HasPrefix(text, "odoo_record_retriever returned: ") {
+		t.Errorf("content %q", text)
+	}
+	if n := len(s.letta.MCPServers()); n != 0 {
+		t.Errorf("client mode registered %d MCP servers", n)
+	}
+	// A write waits for approval; the answer resumes the run.
+	_, body, _ = thDo(t, s.p, http.MethodPost, "/api/v1/threads/c-1/messages", admin,
+		`{"content":"call odoo_record_creator {\"model\":\"res.partner\",\"fields\":[{\"field\":\"name\",\"value\":\"E2E\"}]}"}`)
+	evs = thParseSSE(t, body)
+	var callID string
+	for _, ev := range evs {
+		if ev.name == "approval_required" {
+			callID, _ = ev.data["id"].(string)
+		}
+	}
+	if callID == "" || evs[len(evs)-1].data["finish_reason"] != "approval_required" {
+		t.Fatalf("no approval asked: %s", body)
+	}
+	status, body, _ = thDo(t, s.p, http.MethodPost, "/api/v1/threads/c-1/approvals", admin,
+		`{"decisions":[{"id":"`+callID+`","approve":true}]}`)
+	evs = thParseSSE(t, body)
+	if status != http.StatusOK || len(evs) == 0 || evs[len(evs)-1].data["finish_reason"] != "stop" || !strings.Contains(string(body), "odoo_record_creator returned") {
+		t.Errorf("approval: %d %s", status, body)
 	}
 }

@@ -21,10 +21,16 @@ import (
 // 503, never 401, so a client does not throw away a good key.
 func (ep *Endpoint) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A batch costs one request per message: refused above MaxBatch,
+		// and counted whole by the rate limit.
+		n, ok := ep.batchSize(w, r)
+		if !ok {
+			return
+		}
 		id, err := ep.cfg.Auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
 		if err != nil {
 			if ep.cfg.PublicToolList && !errors.Is(err, odoorpc.ErrUnavailable) && ep.onlyListing(w, r) {
-				if limited(w, ep.cfg.Rate, "anonymous:"+clientIP(r)) {
+				if limited(w, ep.cfg.Rate, "anonymous:"+clientIP(r), n) {
 					return
 				}
 				next.ServeHTTP(w, r)
@@ -33,7 +39,7 @@ func (ep *Endpoint) authenticate(next http.Handler) http.Handler {
 			ep.writeAuthError(w, r, err)
 			return
 		}
-		if limited(w, ep.cfg.Rate, LimitKey(id)) {
+		if limited(w, ep.cfg.Rate, LimitKey(id), n) {
 			return
 		}
 		if id.ReadOnly && ep.callsWritingTool(w, r) {
@@ -62,9 +68,9 @@ func LimitKey(id *auth.Identity) string {
 	return fmt.Sprintf("user:%s:%d", id.DB, id.UID)
 }
 
-// limited answers 429 with Retry-After when key is over its rate.
-func limited(w http.ResponseWriter, r *limits.Rate, key string) bool {
-	ok, after := r.Allow(key)
+// limited answers 429 with Retry-After when key has not n requests left.
+func limited(w http.ResponseWriter, r *limits.Rate, key string, n int) bool {
+	ok, after := r.AllowN(key, n)
 	if ok {
 		return false
 	}

@@ -24,9 +24,10 @@ import (
 )
 
 type stack struct {
-	fake *fakeodoo.Server
-	odoo *httptest.Server
-	mcp  *httptest.Server
+	endpoint *Endpoint
+	fake     *fakeodoo.Server
+	odoo     *httptest.Server
+	mcp      *httptest.Server
 }
 
 func newStack(t *testing.T, version string, mutate func(*Config)) *stack {
@@ -42,10 +43,11 @@ func newStack(t *testing.T, version string, mutate func(*Config)) *stack {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	app := NewEcho(New(cfg), HTTPConfig{Ready: func(ctx context.Context) error { _, err := client.Version(ctx); return err }})
+	ep := New(cfg)
+	app := NewEcho(ep, HTTPConfig{Ready: func(ctx context.Context) error { _, err := client.Version(ctx); return err }})
 	mcpSrv := httptest.NewServer(app)
 	t.Cleanup(mcpSrv.Close)
-	return &stack{fake: fake, odoo: odooSrv, mcp: mcpSrv}
+	return &stack{endpoint: ep, fake: fake, odoo: odooSrv, mcp: mcpSrv}
 }
 
 func basicHeader(login, key string) string {
@@ -115,7 +117,7 @@ func TestCredentialsPerVersion(t *testing.T) {
 			continue
 		}
 		list, err := cs.ListTools(context.Background(), nil)
-		if err != nil || len(list.Tools) != 6 {
+		if err != nil || len(list.Tools) != 7 {
 			t.Fatalf("%s: tools/list %v %v", tc.version, list, err)
 		}
 		res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_retriever",
@@ -172,7 +174,7 @@ func TestPublicToolList(t *testing.T) {
 		t.Fatal(err)
 	}
 	list, err := cs.ListTools(context.Background(), nil)
-	if err != nil || len(list.Tools) != 6 {
+	if err != nil || len(list.Tools) != 7 {
 		t.Fatalf("public list: %v %v", list, err)
 	}
 	// A tool call still needs a credential: refused before the SDK.
@@ -197,7 +199,7 @@ func TestReadOnlyMode(t *testing.T) {
 	for _, tool := range list.Tools {
 		names = append(names, tool.Name)
 	}
-	if strings.Join(names, ",") != "odoo_model_inspector,odoo_record_retriever" {
+	if strings.Join(names, ",") != "odoo_model_inspector,odoo_record_aggregator,odoo_record_retriever" {
 		t.Fatalf("read-only list: %v", names)
 	}
 	res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_unlinker", Arguments: map[string]any{"model": "res.partner", "domain": []any{}}})
@@ -335,8 +337,12 @@ func TestAuditLine(t *testing.T) {
 	}
 	created := lines[0]
 	if created["tool"] != "odoo_record_creator" || created["model"] != "res.partner" || created["outcome"] != "ok" ||
-		created["db"] != s.fake.DB() || created["uid"] != float64(fakeodoo.AdminUID) || created["records"] != float64(1) || created["duration"] == nil {
+		created["db"] != s.fake.DB() || created["uid"] != float64(fakeodoo.AdminUID) || created["records"] != float64(1) {
 		t.Errorf("creator audit line: %v", created)
+	}
+	// Durations in milliseconds, the unit in the key (not bare nanoseconds).
+	if ms, ok := created["duration_ms"].(float64); !ok || ms <= 0 || ms > 60000 || created["duration"] != nil {
+		t.Errorf("creator audit line's duration: %v", created)
 	}
 	if ids, _ := created["record_ids"].([]any); len(ids) != 1 {
 		t.Errorf("record ids: %v", created["record_ids"])
@@ -370,7 +376,7 @@ func TestListingTokenCannotCallTools(t *testing.T) {
 		t.Fatal(err)
 	}
 	list, err := cs.ListTools(context.Background(), nil)
-	if err != nil || len(list.Tools) != 6 {
+	if err != nil || len(list.Tools) != 7 {
 		t.Fatalf("listing: %v %v", list, err)
 	}
 	res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_retriever",

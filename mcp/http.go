@@ -2,12 +2,16 @@ package mcp
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
 // HTTPConfig configures the HTTP server around the MCP endpoint.
@@ -23,6 +27,9 @@ type HTTPConfig struct {
 	Metrics interface {
 		HTTPRequest(method, route string, status int, d time.Duration)
 	}
+	// BodyReadTimeout bounds how long a client may take to send a request
+	// body (0: no bound).
+	BodyReadTimeout time.Duration
 }
 
 // NewEcho builds the HTTP application: /mcp, /healthz, /readyz, request ids
@@ -48,6 +55,8 @@ func NewEcho(ep *Endpoint, cfg HTTPConfig) *echo.Echo {
 		},
 	}))
 	e.Use(requestLog(log))
+	e.Use(checkHostAndOrigin)
+	e.Use(bodyTimeout(cfg.BodyReadTimeout))
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -56,7 +65,14 @@ func NewEcho(ep *Endpoint, cfg HTTPConfig) *echo.Echo {
 			ctx, cancel := context.WithTimeout(c.Request().Context(), 5*time.Second)
 			defer cancel()
 			if err := cfg.Ready(ctx); err != nil {
-				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+				// Anyone may ask: the answer says why in general terms,
+				// the error (Odoo's address in it) goes to the log.
+				reason := "Odoo answered unexpectedly"
+				if errors.Is(err, odoorpc.ErrUnavailable) {
+					reason = "Odoo is not reachable"
+				}
+				log.WarnContext(c.Request().Context(), "not ready", "reason", reason, "error", err.Error())
+				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})
 			}
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
@@ -80,7 +96,7 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			}
 			log.LogAttrs(c.Request().Context(), level, "http request",
 				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
-				slog.Duration("duration", v.Latency), slog.String("request_id", v.RequestID))
+				slog.Float64("duration_ms", millis(v.Latency)), slog.String("request_id", v.RequestID))
 			return nil
 		},
 	})
@@ -105,3 +121,7 @@ func requestMetrics(m interface {
 		}
 	}
 }
+
+// millis is a duration in milliseconds (to the microsecond), for log lines:
+// the unit goes in the key (duration_ms), not bare nanoseconds.
+func millis(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }

@@ -62,10 +62,12 @@ type Endpoint struct {
 	handler http.Handler
 	log     *slog.Logger
 	listed  map[string]bool // tools/list under the policy
+	known   map[string]bool // every registered tool, listed or not
 	// readTools are the tools a read-only caller (an OAuth grant without
 	// odoo.write) may list and call: the policy's, read-only.
 	readTools map[string]bool
-	known     map[string]bool // every registered tool, listed or not
+	// requests in flight, so that a tool call ends with its HTTP request
+	requests requests
 }
 
 // unknownTool is the one metric label and audit value of every tool name
@@ -109,7 +111,7 @@ func New(cfg Config) *Endpoint {
 		Caller: ep.caller,
 		Logger: cfg.Logger,
 	})
-	ep.server.AddReceivingMiddleware(ep.filterToolList, ep.audit)
+	ep.server.AddReceivingMiddleware(ep.cancelWithRequest, ep.filterToolList, ep.audit)
 	sdk := gomcp.NewStreamableHTTPHandler(func(*http.Request) *gomcp.Server { return ep.server },
 		&gomcp.StreamableHTTPOptions{
 			Stateless:           !cfg.Stateful,
@@ -122,7 +124,11 @@ func New(cfg Config) *Endpoint {
 }
 
 // ServeHTTP serves /mcp.
-func (ep *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) { ep.handler.ServeHTTP(w, r) }
+func (ep *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Header.Del(requestHeader)
+	defer ep.requests.track(r)()
+	ep.handler.ServeHTTP(w, r)
+}
 
 // Server is the underlying SDK server (for in-process transports).
 func (ep *Endpoint) Server() *gomcp.Server { return ep.server }
@@ -249,7 +255,7 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 		params, _ := req.GetParams().(*gomcp.CallToolParamsRaw)
 		name := toolName(params)
 		label := ep.toolLabel(name)
-		attrs := []any{"tool", label, "duration", time.Since(start)}
+		attrs := []any{"tool", label, "duration_ms", millis(time.Since(start))}
 		if label != name {
 			// Say what was asked for, bounded: the name is the caller's.
 			attrs = append(attrs, "requested_tool", truncateName(name))

@@ -380,10 +380,10 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := s.cfg.Odoo.CheckFresh(ctx, g.User.Login, key)
-	switch {
-	case err == nil && (id.UID != g.User.UID || id.DB != g.User.DB):
+	if err == nil && (id.UID != g.User.UID || id.DB != g.User.DB) {
 		err = fmt.Errorf("%w: the key now belongs to another user", auth.ErrInvalid)
-		fallthrough
+	}
+	switch {
 	case errors.Is(err, auth.ErrInvalid), errors.Is(err, auth.ErrMalformed), errors.Is(err, auth.ErrBearerNeedsLogin):
 		s.store.Revoke(ctx, g.ID, now)
 		s.log.InfoContext(ctx, "oauth: Odoo refused the grant's key at refresh; grant revoked", "client_id", logClient(g.ClientID), "db", g.User.DB, "uid", g.User.UID)

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/oauth"
@@ -46,6 +49,7 @@ type serveConfig struct {
 	GCPercent         int
 	ShutdownTimeout   time.Duration
 	ReadHeaderTimeout time.Duration
+	ReadBodyTimeout   time.Duration
 
 	MetricsToken string // secret
 
@@ -63,6 +67,8 @@ type serveConfig struct {
 	LettaMCPServerName    string
 	LettaDefaultEmbedding string
 	LettaTimeout          time.Duration
+	LettaToolMode         string
+	LettaMaxToolRounds    int
 	PublicURL             string
 	SigningKey            string // secret
 	ThreadTokenTTL        time.Duration
@@ -96,6 +102,14 @@ func (f *envFlags) String(p *string, name, env, def, usage string) {
 	}
 	f.vars = append(f.vars, [2]string{name, env})
 	f.fs.StringVar(p, name, def, usage+" (env "+env+")")
+}
+
+// URL registers a URL flag: a password in the variable's value (a
+// Basic-auth proxy, http://user:pass@host) is masked in the usage text.
+func (f *envFlags) URL(p *string, name, env, usage string) {
+	f.String(p, name, env, "", usage)
+	fl := f.fs.Lookup(name)
+	fl.DefValue = redact.URL(fl.DefValue)
 }
 
 // Secret registers a flag for a secret: its environment value is never
@@ -163,8 +177,9 @@ func (f *envFlags) Duration(p *time.Duration, name, env string, def time.Duratio
 	f.fs.DurationVar(p, name, def, usage+" (env "+env+")")
 }
 
-func parseServeFlags(args []string) (*serveConfig, error) {
+func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	c, f := newServeFlags("serve")
+	f.fs.SetOutput(stderr)
 	if len(f.errs) > 0 {
 		return nil, errors.Join(f.errs...)
 	}
@@ -185,7 +200,7 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	f := &envFlags{fs: fs}
 	f.String(&c.Listen, "listen", "ODOO_MCP_LISTEN", "127.0.0.1:8808", "address to listen on")
-	f.String(&c.OdooURL, "odoo-url", "ODOO_URL", "", "Odoo base URL, e.g. http://localhost:8069")
+	f.URL(&c.OdooURL, "odoo-url", "ODOO_URL", "Odoo base URL, e.g. http://localhost:8069")
 	f.String(&c.OdooDB, "odoo-db", "ODOO_DB", "", "Odoo database name")
 	f.String(&c.OdooProtocol, "odoo-protocol", "ODOO_PROTOCOL", "auto", "Odoo API: auto, jsonrpc (16-18) or json2 (19+)")
 	f.Duration(&c.OdooTimeout, "odoo-timeout", "ODOO_TIMEOUT", 30*time.Second, "timeout of each Odoo request")
@@ -203,6 +218,7 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.Bool(&c.JSONResponse, "json-response", "ODOO_MCP_JSON_RESPONSE", false, "answer MCP POSTs with application/json instead of SSE")
 	f.Int64(&c.MaxBodyBytes, "max-body-bytes", "ODOO_MCP_MAX_BODY_BYTES", 1<<20, "largest accepted request body")
 	f.Duration(&c.ReadHeaderTimeout, "read-header-timeout", "ODOO_MCP_READ_HEADER_TIMEOUT", 10*time.Second, "how long a client may take to send its request headers")
+	f.Duration(&c.ReadBodyTimeout, "read-body-timeout", "ODOO_MCP_READ_BODY_TIMEOUT", 30*time.Second, "how long a client may take to send its request body (responses and streams are not bounded by it)")
 	f.Int(&c.GCPercent, "gc-percent", "ODOO_MCP_GC_PERCENT", 200, "Go garbage collector target (GOGC); 200 trades a few MiB under load for 1.3-1.9x the throughput of 100 here; a GOGC variable wins")
 	f.Duration(&c.ShutdownTimeout, "shutdown-timeout", "ODOO_MCP_SHUTDOWN_TIMEOUT", 15*time.Second, "on SIGTERM, how long in-flight tool calls and streams may finish")
 	f.Secret(&c.MetricsToken, "metrics-token", "ODOO_MCP_METRICS_TOKEN", "serve Prometheus metrics at /metrics to scrapers sending Authorization: Bearer <token> (at least 16 characters; unset: no /metrics)")
@@ -211,13 +227,15 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.Int(&c.MaxStreams, "max-streams", "ODOO_MCP_MAX_STREAMS", 4, "thread message streams one Odoo user may have open at once (0: no cap)")
 	f.String(&c.LogLevel, "log-level", "ODOO_MCP_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.String(&c.LogFormat, "log-format", "ODOO_MCP_LOG_FORMAT", "auto", "auto (text on a terminal, JSON otherwise), text or json")
-	f.String(&c.LettaURL, "letta-url", "LETTA_BASE_URL", "", "Letta server URL, e.g. http://localhost:8283 or https://api.letta.com; turns on the thread API")
+	f.URL(&c.LettaURL, "letta-url", "LETTA_BASE_URL", "Letta server URL, e.g. http://localhost:8283 or https://api.letta.com; turns on the thread API")
 	f.Secret(&c.LettaAPIKey, "letta-api-key", "LETTA_API_KEY", "Letta Cloud API key, or the password of a --secure Letta server")
 	f.String(&c.LettaProject, "letta-project", "LETTA_PROJECT", "", "Letta Cloud project slug (sent as X-Project)")
 	f.String(&c.LettaMCPServerName, "letta-mcp-server-name", "LETTA_MCP_SERVER_NAME", threads.DefaultServerName, "name of odoo-mcp's MCP server in Letta")
 	f.String(&c.LettaDefaultEmbedding, "letta-default-embedding", "LETTA_DEFAULT_EMBEDDING", "", "embedding handle of new agents (default: Letta's first)")
 	f.Duration(&c.LettaTimeout, "letta-timeout", "LETTA_TIMEOUT", letta.DefaultTimeout, "timeout of each Letta request (streams excepted)")
-	f.String(&c.PublicURL, "public-url", "ODOO_MCP_PUBLIC_URL", "", "URL at which Letta reaches this server (/mcp is appended), e.g. https://odoo-mcp.example.com")
+	f.String(&c.LettaToolMode, "letta-tool-mode", "LETTA_TOOL_MODE", threads.ToolModeAuto, "how agents call the Odoo tools: client (Letta's client tools: odoo-mcp runs each call; no public URL, no signing key), mcp (Letta calls /mcp: needs --public-url and --signing-key), auto (client from Letta 0.16.2 and on Letta Cloud, else mcp)")
+	f.Int(&c.LettaMaxToolRounds, "letta-max-tool-rounds", "LETTA_MAX_TOOL_ROUNDS", 10, "client mode: most pauses for tool calls one message may resolve (a looping model stops there)")
+	f.URL(&c.PublicURL, "public-url", "ODOO_MCP_PUBLIC_URL", "URL at which Letta reaches this server (/mcp is appended), e.g. https://odoo-mcp.example.com")
 	f.Secret(&c.SigningKey, "signing-key", "ODOO_MCP_SIGNING_KEY", "key that signs thread tokens, at least 32 characters (e.g. openssl rand -hex 32); the same on every replica")
 	f.Duration(&c.ThreadTokenTTL, "thread-token-ttl", "ODOO_MCP_THREAD_TOKEN_TTL", auth.DefaultTokenTTL, "lifetime of a thread's token (reissued at half-life when the thread is used)")
 	f.Bool(&c.OAuth, "oauth", "ODOO_MCP_OAUTH", false, "serve OAuth 2.1 for /mcp: clients sign in with an Odoo login and API key in a browser (needs --public-url and --signing-key)")
@@ -237,6 +255,8 @@ func (c *serveConfig) validate() error {
 	if !c.Demo {
 		if c.OdooURL == "" {
 			errs = append(errs, errors.New("--odoo-url (ODOO_URL) is required, or use --demo"))
+		} else if err := checkURL(settingOdooURL, c.OdooURL, "https://odoo.example.com"); err != nil {
+			errs = append(errs, err)
 		}
 		if c.OdooDB == "" {
 			errs = append(errs, errors.New("--odoo-db (ODOO_DB) is required, or use --demo"))
@@ -246,6 +266,15 @@ func (c *serveConfig) validate() error {
 	}
 	if _, err := odoorpc.ParseProtocol(c.OdooProtocol); err != nil {
 		errs = append(errs, err)
+	}
+	// The public URL is checked here, with or without Letta: doctor and
+	// config use it too.
+	if strings.TrimSpace(c.PublicURL) != "" {
+		if err := checkURL(settingPublicURL, c.PublicURL, "https://odoo-mcp.example.com"); err != nil {
+			errs = append(errs, err)
+		} else if _, err := threads.MCPURL(c.PublicURL); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %v", settingPublicURL, err))
+		}
 	}
 	if _, err := c.odooContext(); err != nil {
 		errs = append(errs, err)
@@ -265,7 +294,7 @@ func (c *serveConfig) validate() error {
 	if c.DefaultLimit <= 0 || c.MaxLimit <= 0 {
 		errs = append(errs, errors.New("--default-limit and --max-limit must be positive"))
 	}
-	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 || c.ShutdownTimeout <= 0 || c.ReadHeaderTimeout <= 0 {
+	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 || c.ShutdownTimeout <= 0 || c.ReadHeaderTimeout <= 0 || c.ReadBodyTimeout <= 0 {
 		errs = append(errs, errors.New("timeouts and cache TTLs must be positive"))
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
@@ -288,17 +317,33 @@ func (c *serveConfig) validateLetta() []error {
 		return nil
 	}
 	var errs []error
-	if _, err := letta.New(c.LettaURL, letta.Options{}); err != nil {
-		errs = append(errs, fmt.Errorf("--letta-url (LETTA_BASE_URL): %v", err))
+	if err := checkURL(settingLettaURL, c.LettaURL, "http://localhost:8283"); err != nil {
+		errs = append(errs, err)
+	} else if _, err := letta.New(c.LettaURL, letta.Options{}); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %v", settingLettaURL, err))
+	}
+	mcpMode := c.LettaToolMode == threads.ToolModeMCP
+	switch c.LettaToolMode {
+	case threads.ToolModeAuto, threads.ToolModeClient, threads.ToolModeMCP:
+	default:
+		errs = append(errs, fmt.Errorf("--letta-tool-mode (LETTA_TOOL_MODE) %q: use auto, client or mcp", c.LettaToolMode))
+	}
+	if c.LettaMaxToolRounds < 1 {
+		errs = append(errs, errors.New("--letta-max-tool-rounds (LETTA_MAX_TOOL_ROUNDS) must be at least 1"))
 	}
 	if strings.TrimSpace(c.PublicURL) == "" {
-		errs = append(errs, errors.New("--public-url (ODOO_MCP_PUBLIC_URL) is required with LETTA_BASE_URL: the URL at which Letta reaches this server, e.g. https://odoo-mcp.example.com"))
+		if mcpMode {
+			errs = append(errs, errors.New("--public-url (ODOO_MCP_PUBLIC_URL) is required with --letta-tool-mode mcp: the URL at which Letta reaches this server, e.g. https://odoo-mcp.example.com (or use --letta-tool-mode client with Letta 0.16.2 or later)"))
+		}
 	} else if _, err := threads.MCPURL(c.PublicURL); err != nil {
 		errs = append(errs, fmt.Errorf("--public-url (ODOO_MCP_PUBLIC_URL): %v", err))
 	}
 	switch {
+	case c.SigningKey == "" && !mcpMode:
+		// Client mode needs no thread tokens; auto mode on an old Letta
+		// says at start-up that it needs one.
 	case c.SigningKey == "":
-		errs = append(errs, fmt.Errorf("--signing-key (ODOO_MCP_SIGNING_KEY) is required with LETTA_BASE_URL: at least %d characters, the same on every replica (generate one with: openssl rand -hex 32)", auth.MinSigningKeyLen))
+		errs = append(errs, fmt.Errorf("--signing-key (ODOO_MCP_SIGNING_KEY) is required with --letta-tool-mode mcp: at least %d characters, the same on every replica (generate one with: openssl rand -hex 32)", auth.MinSigningKeyLen))
 	case len(c.SigningKey) < auth.MinSigningKeyLen:
 		errs = append(errs, fmt.Errorf("--signing-key (ODOO_MCP_SIGNING_KEY) is too short: %d characters, at least %d needed (generate one with: openssl rand -hex 32)", len(c.SigningKey), auth.MinSigningKeyLen))
 	}
@@ -374,4 +419,57 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// The URL settings, as error messages name them.
+const (
+	settingOdooURL   = "--odoo-url (ODOO_URL)"
+	settingLettaURL  = "--letta-url (LETTA_BASE_URL)"
+	settingPublicURL = "--public-url (ODOO_MCP_PUBLIC_URL)"
+)
+
+// checkURL checks a URL setting: an absolute http or https URL with a
+// host. Its error names the setting and the fix, and shows the value
+// without its password (a proxy's Basic credentials may sit in it).
+func checkURL(setting, value, example string) error {
+	v := strings.TrimSpace(value)
+	u, err := url.Parse(v)
+	var fix string
+	switch {
+	case err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "":
+		return nil
+	case !strings.Contains(v, "://"):
+		fix = "write it with its scheme: http://" + redactURL(v) + " (or https://)"
+	case err == nil && u.Scheme != "http" && u.Scheme != "https":
+		fix = fmt.Sprintf("use http:// or https:// (not %s://), e.g. %s", u.Scheme, example)
+	default:
+		fix = "give the scheme and host, e.g. " + example
+	}
+	return fmt.Errorf("%s %q is not an http(s) URL: %s", setting, redactURL(v), fix)
+}
+
+// redactURL hides the password of a URL's user information, as
+// url.URL.Redacted does, also in a value url.Parse refuses.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Scheme != "" && u.Host != "" {
+		return u.Redacted()
+	}
+	rest := raw
+	prefix := ""
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return raw
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if !hasPass {
+		return raw
+	}
+	return prefix + user + ":xxxxx" + rest[at:]
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +26,9 @@ func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	url := fs.String("url", "", "URL to check (default: http://<ODOO_MCP_LISTEN>/healthz, with 0.0.0.0 read as 127.0.0.1)")
 	timeout := fs.Duration("timeout", 2*time.Second, "how long to wait for the answer")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0 // -h, as every other command
+		}
 		return 2
 	}
 	if *url == "" {

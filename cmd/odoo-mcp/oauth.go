@@ -6,15 +6,14 @@ import (
 	"net"
 	"strings"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/oauth"
 )
 
-// The whole OAuth wiring of serve: the authorization server, /mcp's
-// credential check that also takes its access tokens, and its routes.
+// The OAuth wiring of serve: the authorization server and /mcp's
+// credential check that also takes its access tokens; serve.go mounts
+// oauth.Paths() on the HTTP application.
 
 // newOAuth builds the authorization server when --oauth is on (nil
 // otherwise). With --demo, a missing public URL is the listen address and
@@ -55,15 +54,4 @@ func resourceMetadataURL(s *oauth.Server) string {
 		return ""
 	}
 	return s.ResourceMetadataURL()
-}
-
-// mountOAuth routes the OAuth endpoints to the authorization server.
-func mountOAuth(app *echo.Echo, s *oauth.Server) {
-	if s == nil {
-		return
-	}
-	h := echo.WrapHandler(s)
-	for _, p := range oauth.Paths() {
-		app.Any(p, h)
-	}
 }

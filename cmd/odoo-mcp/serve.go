@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,6 +24,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/metrics"
+	"github.com/odoo-mcp/odoo-mcp/oauth"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
@@ -59,15 +61,15 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		return err
 	}
 	var tokens *auth.Tokens
-	if cfg.lettaEnabled() {
+	if cfg.lettaEnabled() && cfg.SigningKey != "" && cfg.LettaToolMode != threads.ToolModeClient {
 		if tokens, err = auth.NewTokens(cfg.SigningKey, cfg.OdooDB, cfg.ThreadTokenTTL, nil); err != nil {
 			return fmt.Errorf("thread tokens: %w", err)
 		}
 	}
 	authn := auth.NewAuthenticator(odoo, auth.Options{TTL: cfg.AuthTTL, FailureTTL: cfg.AuthFailureTTL, Tokens: tokens, OnCache: m.AuthCache})
 	rateLimit := limits.NewRate(cfg.RateLimit, cfg.RateBurst)
-	// OAuth (issue 13): its wiring is newOAuth, mcpAuth and mountOAuth, all
-	// in oauth.go.
+	// OAuth (issue 13): newOAuth and mcpAuth (oauth.go), and its routes
+	// mounted below.
 	authz, err := newOAuth(cfg, odoo.DB(), authn, log)
 	if err != nil {
 		return err
@@ -80,14 +82,20 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	})
 	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{
 		Logger: log, Metrics: m,
-		OnIdle: []func(){odoo.CloseIdleConnections},
+		BodyReadTimeout: cfg.ReadBodyTimeout,
+		OnIdle:          []func(){odoo.CloseIdleConnections},
 		Ready: func(ctx context.Context) error {
 			_, err := odoo.Version(ctx)
 			return err
 		},
 	})
 
-	mountOAuth(app, authz)
+	if authz != nil {
+		h := echo.WrapHandler(authz)
+		for _, p := range oauth.Paths() {
+			app.Any(p, h)
+		}
+	}
 
 	if cfg.MetricsToken != "" {
 		h, err := m.Handler(cfg.MetricsToken)
@@ -97,15 +105,18 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		app.GET("/metrics", echo.WrapHandler(h))
 	}
 
-	if tokens != nil {
-		orch, err := newOrchestrator(cfg, tokens, authn, rateLimit, m, log)
+	if cfg.lettaEnabled() {
+		orch, err := newOrchestrator(cfg, tokens, authn, endpoint.InProcess(), rateLimit, m, log)
 		if err != nil {
 			return err
 		}
-		tokens.SetRevocations(orch)
+		if tokens != nil {
+			tokens.SetRevocations(orch)
+		}
 		orch.Mount(app)
-		// Letta may be down at start: /mcp serves meanwhile, registration
-		// retries in the background and thread requests try once more.
+		// Letta may be down at start: /mcp serves meanwhile, the tool mode
+		// is chosen (and logged) and registration done in the background,
+		// with retries; thread requests try once more themselves.
 		go orch.RunRegistration(ctx)
 		log.Info("Letta orchestration on", "letta", orch.LettaURL(), "mcp_server", orch.ServerName(), "mcp_url", orch.MCPURL())
 	}
@@ -121,7 +132,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	base := "http://" + ln.Addr().String()
+	base := "http://" + reachableAddr(ln.Addr())
 	log.Info("odoo-mcp serving", "mcp", base+"/mcp", "odoo", redact.URL(cfg.OdooURL), "db", cfg.OdooDB,
 		"protocol", cfg.OdooProtocol, "read_only", cfg.ReadOnly, "version", version)
 	if demo != nil {
@@ -148,8 +159,17 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	return nil
 }
 
+// reachableAddr is the listen address as a client on this machine can
+// use it: listening on all addresses (0.0.0.0, [::]), that is 127.0.0.1.
+func reachableAddr(a net.Addr) string {
+	if tcp, ok := a.(*net.TCPAddr); ok && (tcp.IP == nil || tcp.IP.IsUnspecified()) {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	}
+	return a.String()
+}
+
 // newOrchestrator builds the Letta client and the thread orchestrator.
-func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenticator, rate *limits.Rate, m *metrics.Metrics, log *slog.Logger) (*threads.Orchestrator, error) {
+func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenticator, runner threads.ToolRunner, rate *limits.Rate, m *metrics.Metrics, log *slog.Logger) (*threads.Orchestrator, error) {
 	letta.ClientVersion = version
 	lc, err := letta.New(cfg.LettaURL, letta.Options{
 		APIKey: cfg.LettaAPIKey, Project: cfg.LettaProject, Timeout: cfg.LettaTimeout, Observe: m.LettaRequest,
@@ -162,7 +182,7 @@ func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenti
 		names = append(names, t.Def.Name)
 	}
 	return threads.New(threads.Options{
-		Letta: lc, Tokens: tokens, Auth: authn,
+		Letta: lc, Tokens: tokens, Auth: authn, ToolMode: cfg.LettaToolMode, Runner: runner, MaxToolRounds: cfg.LettaMaxToolRounds,
 		ServerName: cfg.LettaMCPServerName, PublicURL: cfg.PublicURL, Tools: names,
 		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes,
 		Rate: rate, Streams: limits.NewStreams(cfg.MaxStreams), Metrics: m, Logger: log,

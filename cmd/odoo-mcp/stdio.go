@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -36,6 +37,9 @@ func subsetFlags(name string, all *flag.FlagSet, names []string) *flag.FlagSet {
 			panic("odoo-mcp: no serve flag " + n)
 		}
 		fs.Var(fl.Value, fl.Name, fl.Usage)
+		// Var takes the current value as the default shown by -h; keep the
+		// registered one, which URL flags have masked.
+		fs.Lookup(n).DefValue = fl.DefValue
 	}
 	return fs
 }
@@ -69,7 +73,7 @@ Flags:
 	// Check what stdio uses with serve's rules; it neither listens nor
 	// talks to Letta.
 	v := *c
-	v.Listen, v.LettaURL = "127.0.0.1:0", ""
+	v.Listen, v.LettaURL, v.PublicURL = "127.0.0.1:0", "", ""
 	return c, v.validate()
 }
 
@@ -123,7 +127,12 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	id, err := authn.Authenticate(checkCtx, cred.Authorization())
 	cancel()
 	if err != nil {
-		problem, fix, config := credentialProblem(err, cred, cfg.OdooURL, cfg.OdooDB)
+		problem, fix, config := credentialProblem(err, cred, odoo.URL(), cfg.OdooDB)
+		if errors.Is(err, odoorpc.ErrDatabaseNotFound) {
+			listCtx, cancel := context.WithTimeout(ctx, cfg.OdooTimeout)
+			fix = databaseFix(listCtx, odoo)
+			cancel()
+		}
 		fmt.Fprintf(stderr, "odoo-mcp stdio: %s\n  fix: %s\n", problem, fix)
 		if config {
 			return 2
@@ -137,7 +146,7 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	endpoint := mcp.New(mcp.Config{
 		Odoo: odoo, Auth: authn, Policy: cfg.policy(), Context: odooCtx, Version: version, Logger: log,
 	})
-	err = endpoint.ServeStdio(ctx, stdioTransport(stdin, stdout), cred.Authorization())
+	err = endpoint.ServeStdio(ctx, stdioTransport(stdin, stdout, cfg.OdooTimeout), cred.Authorization())
 	switch {
 	case err == nil, errors.Is(err, io.EOF), ctx.Err() != nil:
 		log.Info("stdio client gone; stopping")
@@ -147,15 +156,15 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return 1
 }
 
-// stdioTransport is the SDK's stdio transport on the process's own
-// standard input and output, and the same over other streams (tests).
-func stdioTransport(stdin io.Reader, stdout io.Writer) gomcp.Transport {
-	if stdin == os.Stdin && stdout == os.Stdout {
-		return &gomcp.StdioTransport{}
+// stdioTransport is newline-delimited JSON over the process's standard
+// input and output (other streams in tests) that answers every request
+// read before it reports the end of input. A tool call makes a few Odoo
+// requests, each bounded by odooTimeout: the last answers get three times
+// that to come.
+func stdioTransport(stdin io.Reader, stdout io.Writer, odooTimeout time.Duration) gomcp.Transport {
+	var closeIn func() error
+	if stdin == os.Stdin {
+		closeIn = os.Stdin.Close // as the SDK's StdioTransport does
 	}
-	return &gomcp.IOTransport{Reader: io.NopCloser(stdin), Writer: nopWriteCloser{stdout}}
+	return drainTransport(stdin, closeIn, stdout, 3*odooTimeout)
 }
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }
