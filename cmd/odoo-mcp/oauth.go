@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -33,11 +34,17 @@ func newOAuth(cfg *serveConfig, db string, authn *auth.Authenticator, log *slog.
 	if cfg.Demo && key == "" {
 		key = rand.Text() + rand.Text()
 	}
-	return oauth.New(oauth.Config{
+	s, err := oauth.New(oauth.Config{
 		PublicURL: strings.TrimRight(public, "/"), SigningKey: key, DB: db, Odoo: authn,
 		AccessTTL: cfg.OAuthAccessTTL, RefreshTTL: cfg.OAuthRefreshTTL,
 		AllowPrivateClientIDs: cfg.OAuthAllowPrivateClientIDs, Logger: log,
 	})
+	if err != nil {
+		return nil, fmt.Errorf("OAuth: %w", err)
+	}
+	log.Info("OAuth on: clients sign in with an Odoo login and API key", "issuer", s.Issuer(), "resource", s.Resource(),
+		"access_ttl", cfg.OAuthAccessTTL, "refresh_ttl", cfg.OAuthRefreshTTL)
+	return s, nil
 }
 
 // mcpAuth is /mcp's credential check: API keys and thread tokens, plus
