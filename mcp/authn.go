@@ -195,7 +195,13 @@ func (ep *Endpoint) writeAuthError(w http.ResponseWriter, r *http.Request, err e
 			bearer += `, error="invalid_token"`
 		}
 	}
-	w.Header().Add("WWW-Authenticate", `Basic realm="odoo-mcp", charset="UTF-8"`)
+	basic := `Basic realm="odoo-mcp", charset="UTF-8"`
+	if ep.cfg.ResourceMetadataURL != "" {
+		// Bearer first: a client that reads only the first challenge
+		// still finds the resource metadata.
+		basic, bearer = bearer, basic
+	}
+	w.Header().Add("WWW-Authenticate", basic)
 	w.Header().Add("WWW-Authenticate", bearer)
 	writeJSONError(w, http.StatusUnauthorized, "unauthorized", err.Error())
 }
