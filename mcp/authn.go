@@ -195,14 +195,14 @@ func (ep *Endpoint) writeAuthError(w http.ResponseWriter, r *http.Request, err e
 			bearer += `, error="invalid_token"`
 		}
 	}
-	basic := `Basic realm="odoo-mcp", charset="UTF-8"`
+	first, second := `Basic realm="odoo-mcp", charset="UTF-8"`, bearer
 	if ep.cfg.ResourceMetadataURL != "" {
 		// Bearer first: a client that reads only the first challenge
 		// still finds the resource metadata.
-		basic, bearer = bearer, basic
+		first, second = second, first
 	}
-	w.Header().Add("WWW-Authenticate", basic)
-	w.Header().Add("WWW-Authenticate", bearer)
+	w.Header().Add("WWW-Authenticate", first)
+	w.Header().Add("WWW-Authenticate", second)
 	writeJSONError(w, http.StatusUnauthorized, "unauthorized", err.Error())
 }
 
