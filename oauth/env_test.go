@@ -3,6 +3,8 @@ package oauth_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -33,6 +35,8 @@ type env struct {
 	base  string
 	clock *clock
 	logs  *syncBuffer
+	// toOdoo is every request sent to Odoo, headers and body.
+	toOdoo *syncBuffer
 }
 
 type clock struct {
@@ -62,13 +66,19 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 func newEnv(t *testing.T, mutate ...func(*oauth.Config)) *env {
 	t.Helper()
 	fake := fakeodoo.New(fakeodoo.Options{})
-	odooSrv := httptest.NewServer(fake)
+	e := &env{fake: fake, clock: &clock{now: time.Now()}, logs: &syncBuffer{}, toOdoo: &syncBuffer{}}
+	odooSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Everything sent to Odoo, to prove no OAuth token reaches it.
+		body, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(e.toOdoo, "%v\n%s\n", r.Header, body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		fake.ServeHTTP(w, r)
+	}))
 	t.Cleanup(odooSrv.Close)
 	client, err := odoorpc.New(odoorpc.Config{URL: odooSrv.URL, DB: fake.DB(), Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{fake: fake, clock: &clock{now: time.Now()}, logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.authn = auth.NewAuthenticator(client, auth.Options{TTL: time.Hour})
 	var handler http.Handler

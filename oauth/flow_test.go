@@ -115,6 +115,14 @@ func TestFullFlowRunsToolsAsTheSignedInUser(t *testing.T) {
 			t.Errorf("call %+v ran as uid %d, want the demo user %d", c, c.UID, fakeodoo.DemoUID)
 		}
 	}
+	// Odoo got the user's key, never a token.
+	sent := e.toOdoo.String()
+	if strings.Contains(sent, tok.AccessToken) || strings.Contains(sent, tok.RefreshToken) || strings.Contains(sent, "at+jwt") || strings.Contains(sent, "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9") {
+		t.Error("an OAuth token reached Odoo")
+	}
+	if !strings.Contains(sent, fakeodoo.DemoKey) {
+		t.Error("Odoo never saw the user's key: the test looks at nothing")
+	}
 	// The audit line names the client.
 	if !strings.Contains(e.logs.String(), "oauth_client=") {
 		t.Error("the tool call's audit line does not name the OAuth client")
