@@ -27,9 +27,10 @@ const ListTTL = 5 * time.Minute
 
 // setCacheable decides ttlMs and cacheScope of every cacheable result.
 // tools/list depends on the caller (read-only mode is global, but a
-// thread token narrows the list to its thread's tools, and an anonymous
-// caller with the public tool list sees another list than a thread's
-// agent), so it is private: no shared cache may serve one caller's list
+// thread token narrows the list to its thread's tools, an OAuth grant
+// without odoo.write to the reading tools, and an anonymous caller with
+// the public tool list sees another list than a thread's agent), so it is
+// private: no shared cache may serve one caller's list
 // to another. The resource lists are the same for every caller: public.
 // A resource read is a record or file as one user sees it now: private
 // and never fresh. server/discover describes the server only: public.
