@@ -1,0 +1,199 @@
+package fakellm
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Call is one tool call a step makes.
+type Call struct {
+	Name string
+	// Args is the arguments object; nil sends {}.
+	Args map[string]any
+}
+
+// Turn is what a step's text can depend on: the tool results fed back to
+// the model since the scripted user message, oldest first.
+type Turn struct {
+	Results []Result
+}
+
+// Result is one tool result as Letta fed it back (role "tool").
+type Result struct {
+	CallID  string
+	Name    string // the called tool, from the matching assistant tool call
+	Content string
+}
+
+// Last returns the content of the newest result, "" when there is none.
+func (t Turn) Last() string {
+	if len(t.Results) == 0 {
+		return ""
+	}
+	return t.Results[len(t.Results)-1].Content
+}
+
+// Step is one scripted model answer.
+type Step struct {
+	calls []Call
+	text  func(Turn) string
+}
+
+// CallTools answers with these tool calls (one step; several calls make one
+// parallel-call answer).
+func CallTools(calls ...Call) Step { return Step{calls: calls} }
+
+// CallTool answers with one tool call.
+func CallTool(name string, args map[string]any) Step {
+	return Step{calls: []Call{{Name: name, Args: args}}}
+}
+
+// Say answers with fixed text.
+func Say(text string) Step { return Step{text: func(Turn) string { return text }} }
+
+// Quote answers with text computed from the tool results of the turn.
+func Quote(f func(Turn) string) Step { return Step{text: f} }
+
+type script struct {
+	key   string
+	steps []Step
+}
+
+// Script makes conversations whose last user message contains key answer
+// with steps, one per model call of the turn. A later Script with the same
+// key replaces the earlier one.
+func (s *Server) Script(key string, steps ...Step) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.scripts {
+		if s.scripts[i].key == key {
+			s.scripts[i].steps = steps
+			return
+		}
+	}
+	s.scripts = append(s.scripts, script{key: key, steps: steps})
+}
+
+// plan is what the fake decided to answer to one chat request.
+type plan struct {
+	calls    []Call
+	text     string
+	scripted bool // a script matched (false: the default answer)
+}
+
+// decide picks the step for a conversation: the newest user message that
+// contains a scripted key selects the script; the number of assistant tool
+// rounds after it selects the step.
+func (s *Server) decide(req *ChatRequest) plan {
+	s.mu.Lock()
+	scripts := append([]script(nil), s.scripts...)
+	s.mu.Unlock()
+	for i := len(req.Messages) - 1; i >= 0; i-- {
+		m := req.Messages[i]
+		if m.Role != "user" {
+			continue
+		}
+		text := m.Text()
+		var sc *script
+		for j := range scripts {
+			// Longest key wins, so "list two" does not shadow "list two partners".
+			if strings.Contains(text, scripts[j].key) && (sc == nil || len(scripts[j].key) > len(sc.key)) {
+				sc = &scripts[j]
+			}
+		}
+		if sc == nil {
+			continue
+		}
+		turn, rounds := turnAfter(req.Messages[i+1:])
+		if rounds >= len(sc.steps) {
+			return plan{text: "ok", scripted: true}
+		}
+		st := sc.steps[rounds]
+		if st.calls != nil {
+			return plan{calls: st.calls, scripted: true}
+		}
+		return plan{text: st.text(turn), scripted: true}
+	}
+	return plan{text: "ok"}
+}
+
+// turnAfter collects the tool results after a user message and counts the
+// assistant answers that called tools.
+func turnAfter(msgs []Message) (Turn, int) {
+	var t Turn
+	rounds := 0
+	names := map[string]string{}
+	for _, m := range msgs {
+		switch m.Role {
+		case "assistant":
+			if len(m.ToolCalls) > 0 {
+				rounds++
+				for _, c := range m.ToolCalls {
+					names[c.ID] = c.Function.Name
+				}
+			}
+		case "tool":
+			t.Results = append(t.Results, Result{CallID: m.ToolCallID, Name: names[m.ToolCallID], Content: m.Text()})
+		}
+	}
+	return t, rounds
+}
+
+// argsFor fills in what Letta adds to every tool's schema and a model would
+// set: request_heartbeat (true, so that 0.11.7 keeps stepping after a tool;
+// false on send_message, which ends the turn) and inner_thoughts.
+func argsFor(req *ChatRequest, c Call) map[string]any {
+	args := map[string]any{}
+	for k, v := range c.Args {
+		args[k] = v
+	}
+	props := req.toolProperties(c.Name)
+	if _, ok := props["request_heartbeat"]; ok {
+		if _, set := args["request_heartbeat"]; !set {
+			args["request_heartbeat"] = c.Name != "send_message"
+		}
+	}
+	if _, ok := props["inner_thoughts"]; ok {
+		if _, set := args["inner_thoughts"]; !set {
+			args["inner_thoughts"] = "Calling " + c.Name + "."
+		}
+	}
+	return args
+}
+
+// toolProperties returns the top-level properties of a tool's parameters.
+func (r *ChatRequest) toolProperties(name string) map[string]json.RawMessage {
+	for _, t := range r.Tools {
+		if t.Function.Name == name {
+			var p struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			}
+			json.Unmarshal(t.Function.Parameters, &p)
+			return p.Properties
+		}
+	}
+	return nil
+}
+
+// forcedTool says whether the request forces a tool call (0.11.7's
+// memgpt_v2_agent sends tool_choice "required"), so text must go out as a
+// send_message call.
+func (r *ChatRequest) forcedTool() bool {
+	if len(r.Tools) == 0 || len(r.ToolChoice) == 0 {
+		return false
+	}
+	var s string
+	if json.Unmarshal(r.ToolChoice, &s) == nil {
+		return s == "required"
+	}
+	return true // an object naming a function
+}
+
+func (r *ChatRequest) hasTool(name string) bool {
+	for _, t := range r.Tools {
+		if t.Function.Name == name {
+			return true
+		}
+	}
+	return false
+}
