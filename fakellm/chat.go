@@ -144,11 +144,7 @@ func (s *Server) chat(w http.ResponseWriter, body []byte) {
 }
 
 func (s *Server) render(req *ChatRequest, c Call) renderedCall {
-	b, err := json.Marshal(argsFor(req, c))
-	if err != nil {
-		b = []byte("{}")
-	}
-	return renderedCall{id: s.nextID("call_fake"), name: c.Name, args: string(b)}
+	return renderedCall{id: s.nextID("call_fake"), name: c.Name, args: argsJSON(req, c)}
 }
 
 func callsJSON(calls []renderedCall, full bool) []any {

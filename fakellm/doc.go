@@ -27,7 +27,8 @@
 //
 // Letta's bookkeeping is filled in as a model would: when a tool's schema
 // has request_heartbeat the call sets it true (so 0.11.7 keeps stepping
-// after a tool), inner_thoughts gets a short thought, and where the request
+// after a tool), the inner-thoughts argument ("thinking") comes first with a
+// short thought, and where the request
 // forces a tool call (tool_choice "required" or a named function, 0.11.7's
 // memgpt_v2_agent) a text answer is sent as send_message {"message": …}.
 //

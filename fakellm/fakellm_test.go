@@ -112,10 +112,10 @@ func TestForcedToolSendsMessage(t *testing.T) {
 	s.Script("hi", Say("hello"))
 	send := map[string]any{"type": "function", "function": map[string]any{"name": "send_message",
 		"parameters": map[string]any{"type": "object", "properties": map[string]any{
-			"inner_thoughts": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}}}
+			"thinking": map[string]any{"type": "string"}, "message": map[string]any{"type": "string"}}}}}
 	code, body := post(t, ts.URL+"/v1/chat/completions", map[string]any{"model": DefaultModel,
 		"messages": []any{map[string]any{"role": "user", "content": "hi"}}, "tools": []any{send}, "tool_choice": "required"})
-	if code != 200 || !strings.Contains(string(body), `"arguments":"{\"inner_thoughts\":\"Calling send_message.\",\"message\":\"hello\"}"`) {
+	if code != 200 || !strings.Contains(string(body), `"arguments":"{\"thinking\":\"Calling send_message.\",\"message\":\"hello\"}"`) {
 		t.Fatalf("%d: %s", code, body)
 	}
 }

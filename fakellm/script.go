@@ -2,6 +2,8 @@ package fakellm
 
 import (
 	"encoding/json"
+	"slices"
+	"sort"
 	"strings"
 )
 
@@ -139,26 +141,62 @@ func turnAfter(msgs []Message) (Turn, int) {
 	return t, rounds
 }
 
-// argsFor fills in what Letta adds to every tool's schema and a model would
-// set: request_heartbeat (true, so that 0.11.7 keeps stepping after a tool;
-// false on send_message, which ends the turn) and inner_thoughts.
-func argsFor(req *ChatRequest, c Call) map[string]any {
-	args := map[string]any{}
-	for k, v := range c.Args {
-		args[k] = v
-	}
+// innerThoughtsKeys are the names Letta gives the inner-monologue argument
+// it adds first to every tool (put_inner_thoughts_in_kwargs): "thinking" in
+// 0.11.7, "inner_thoughts" in older code.
+var innerThoughtsKeys = []string{"thinking", "inner_thoughts"}
+
+// argsJSON renders a call's arguments as a model would: Letta's
+// inner-thoughts argument first (its streaming interface extracts it from the
+// front of the JSON), then the scripted arguments in key order, then
+// request_heartbeat (true, so that 0.11.7 keeps stepping after a tool; false
+// on send_message, which ends the turn) when the tool's schema has it and
+// the script did not set it.
+func argsJSON(req *ChatRequest, c Call) string {
 	props := req.toolProperties(c.Name)
+	var b strings.Builder
+	b.WriteByte('{')
+	n := 0
+	add := func(k string, v any) {
+		kb, _ := json.Marshal(k)
+		vb, err := json.Marshal(v)
+		if err != nil {
+			vb = []byte("null")
+		}
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(vb)
+		n++
+	}
+	for _, k := range innerThoughtsKeys {
+		if _, ok := props[k]; ok {
+			if v, set := c.Args[k]; set {
+				add(k, v)
+			} else {
+				add(k, "Calling "+c.Name+".")
+			}
+		}
+	}
+	keys := make([]string, 0, len(c.Args))
+	for k := range c.Args {
+		if !slices.Contains(innerThoughtsKeys, k) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		add(k, c.Args[k])
+	}
 	if _, ok := props["request_heartbeat"]; ok {
-		if _, set := args["request_heartbeat"]; !set {
-			args["request_heartbeat"] = c.Name != "send_message"
+		if _, set := c.Args["request_heartbeat"]; !set {
+			add("request_heartbeat", c.Name != "send_message")
 		}
 	}
-	if _, ok := props["inner_thoughts"]; ok {
-		if _, set := args["inner_thoughts"]; !set {
-			args["inner_thoughts"] = "Calling " + c.Name + "."
-		}
-	}
-	return args
+	b.WriteByte('}')
+	return b.String()
 }
 
 // toolProperties returns the top-level properties of a tool's parameters.
