@@ -101,7 +101,7 @@ func (s *Server) chat(w http.ResponseWriter, body []byte) {
 		if t.Function.Strict == nil || !*t.Function.Strict {
 			continue
 		}
-		if msg := strictProblem(t.Function.Parameters); msg != "" {
+		if msg := StrictProblem(t.Function.Parameters); msg != "" {
 			writeError(w, http.StatusBadRequest, "invalid_request_error",
 				fmt.Sprintf("Invalid schema for function '%s': %s", t.Function.Name, msg),
 				fmt.Sprintf("tools[%d].function.parameters", i), "invalid_function_parameters")

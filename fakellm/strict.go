@@ -18,9 +18,9 @@ var strictAllowed = map[string]bool{
 	"exclusiveMaximum": true, "multipleOf": true, "minItems": true, "maxItems": true,
 }
 
-// strictProblem returns why OpenAI's strict mode would refuse the
+// StrictProblem returns why OpenAI's strict mode would refuse a tool's
 // parameters schema, in OpenAI's wording, or "" when it would accept it.
-func strictProblem(raw json.RawMessage) string {
+func StrictProblem(raw json.RawMessage) string {
 	var root any
 	if len(raw) == 0 || json.Unmarshal(raw, &root) != nil {
 		return "In context=(), schema must be a JSON Schema of 'type: \"object\"', got 'type: \"None\"'."

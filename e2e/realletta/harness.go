@@ -13,10 +13,10 @@
 //     pointing at its own fakellm.Server, which lists one model,
 //     gpt-4o-mini. 0.16.x names it openai-proxy/gpt-4o-mini and offers
 //     openai/text-embedding-3-small; 0.11.7 cannot resolve openai-proxy/…
-//     handles from its provider and offers no OpenAI embeddings for a custom
-//     base URL, so the harness writes ~/.letta/llm_configs/gpt-4o-mini.json
-//     and ~/.letta/embedding_configs/text-embedding-3-small.json (Letta's own
-//     local-config mechanism) for those two handles.
+//     handles from its provider, so the harness writes
+//     ~/.letta/llm_configs/gpt-4o-mini.json (Letta's own local-config
+//     mechanism) for that handle; it offers no OpenAI embeddings for a custom
+//     base URL (Server.Embedding says which handle to use).
 //   - The database: 0.11.7 uses its embedded SQLite under the temporary home.
 //     0.12 and later need PostgreSQL with pgvector: the harness runs the
 //     postgres bundled in the PyPI package pgserver (installed into the 0.16
@@ -62,8 +62,6 @@ var Versions = []string{"0.16.8", "0.16.6", "0.11.7"}
 const (
 	// Model is the handle of the scripted model on every version.
 	Model = "openai-proxy/" + fakellm.DefaultModel
-	// Embedding is the embedding handle on every version.
-	Embedding = "openai/text-embedding-3-small"
 	// startTimeout bounds a server's start: importing Letta takes 10-40 s on
 	// a loaded 2-core machine.
 	startTimeout = 4 * time.Minute
@@ -77,6 +75,12 @@ type Server struct {
 	// LLM is this server's scripted model; LLMURL its base URL (…/v1).
 	LLM    *fakellm.Server
 	LLMURL string
+	// Embedding is an embedding handle the server offers: 0.16.x
+	// openai/text-embedding-3-small (served by the scripted model); 0.11.7
+	// lists no OpenAI embeddings for a custom base URL and no local embedding
+	// configs, so letta/letta-free (never called by these tests: its
+	// endpoint is outside and fails fast through the closed proxy).
+	Embedding string
 
 	home    string
 	cmd     *exec.Cmd
@@ -201,7 +205,10 @@ func start(venvs, version string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Version: version, home: home, logPath: filepath.Join(home, "server.log")}
+	s := &Server{Version: version, home: home, logPath: filepath.Join(home, "server.log"), Embedding: "openai/text-embedding-3-small"}
+	if !usesPostgres(version) {
+		s.Embedding = "letta/letta-free"
+	}
 
 	// The scripted model, on a loopback port of its own.
 	s.LLM = fakellm.New(fakellm.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
@@ -316,10 +323,6 @@ func writeLocalConfigs(home, llmURL string) error {
 		filepath.Join(home, ".letta", "llm_configs", fakellm.DefaultModel+".json"): map[string]any{
 			"model": fakellm.DefaultModel, "model_endpoint_type": "openai", "model_endpoint": llmURL,
 			"context_window": 128000, "handle": Model, "put_inner_thoughts_in_kwargs": true,
-		},
-		filepath.Join(home, ".letta", "embedding_configs", "text-embedding-3-small.json"): map[string]any{
-			"embedding_model": "text-embedding-3-small", "embedding_endpoint_type": "openai", "embedding_endpoint": llmURL,
-			"embedding_dim": 1536, "embedding_chunk_size": 300, "handle": Embedding,
 		},
 	}
 	for path, v := range files {

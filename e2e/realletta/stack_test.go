@@ -116,7 +116,7 @@ func startOdooMCP(t *testing.T, odooURL string, l *realletta.Server, extra ...st
 	p.cmd = exec.Command(buildBinary(t), "serve", "--listen", addr, "--log-format", "json", "--log-level", "debug")
 	p.cmd.Env = append(os.Environ(), append([]string{"ODOO_URL=" + odooURL, "ODOO_DB=e2e",
 		"LETTA_BASE_URL=" + l.URL, "ODOO_MCP_PUBLIC_URL=" + p.URL, "ODOO_MCP_SIGNING_KEY=" + signingKey,
-		"LETTA_DEFAULT_EMBEDDING=" + realletta.Embedding}, extra...)...)
+		"LETTA_DEFAULT_EMBEDDING=" + l.Embedding}, extra...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p, p
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
