@@ -120,7 +120,7 @@ func (s *Server) chat(w http.ResponseWriter, body []byte) {
 	default:
 		a.text = p.text
 	}
-	usage := map[string]int{"prompt_tokens": tokens(len(body)), "completion_tokens": tokens(len(a.text) + argsLen(a.calls))}
+	usage := map[string]int{"prompt_tokens": tokens(req.textLen()), "completion_tokens": tokens(len(a.text) + argsLen(a.calls))}
 	usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
 	id := s.nextID("chatcmpl-fake")
 	if req.Stream {
@@ -163,6 +163,21 @@ func argsLen(calls []renderedCall) int {
 	n := 0
 	for _, c := range calls {
 		n += len(c.name) + len(c.args)
+	}
+	return n
+}
+
+// textLen is the length of the conversation's text (message contents and
+// call arguments; tool schemas and JSON framing are not counted), the base
+// of the prompt's token count. Counting the whole body would make Letta
+// believe its context window is full and summarise.
+func (r *ChatRequest) textLen() int {
+	n := 0
+	for _, m := range r.Messages {
+		n += len(m.Text())
+		for _, c := range m.ToolCalls {
+			n += len(c.Function.Name) + len(c.Function.Arguments)
+		}
 	}
 	return n
 }

@@ -322,3 +322,17 @@ func TestUnscriptedAnswersOK(t *testing.T) {
 		t.Fatalf("%d %s", code, body)
 	}
 }
+
+func TestUnwrapLetta(t *testing.T) {
+	tests := []struct{ raw, want string }{
+		{`{"status": "OK", "message": "{\"a\":1}", "time": "2026-01-01"}`, `{"a":1}`},
+		{`{"status": "Failed", "message": null, "time": "x"}`, `null`},
+		{`{"a":1}`, `{"a":1}`},
+		{`plain`, `plain`},
+	}
+	for _, tt := range tests {
+		if got := unwrapLetta(tt.raw); got != tt.want {
+			t.Errorf("unwrapLetta(%s) = %s, want %s", tt.raw, got, tt.want)
+		}
+	}
+}

@@ -22,9 +22,31 @@ type Turn struct {
 
 // Result is one tool result as Letta fed it back (role "tool").
 type Result struct {
-	CallID  string
-	Name    string // the called tool, from the matching assistant tool call
+	CallID string
+	Name   string // the called tool, from the matching assistant tool call
+	// Content is the tool's output: Raw, or the "message" of the
+	// {"status", "message", "time"} wrapper Letta 0.11.7 puts around it.
 	Content string
+	// Raw is the message content exactly as Letta sent it.
+	Raw string
+}
+
+// unwrapLetta returns the message of Letta 0.11.7's tool-result wrapper
+// {"status": "OK"|"Failed", "message": …, "time": …}, or raw as it is.
+func unwrapLetta(raw string) string {
+	var w struct {
+		Status  *string         `json:"status"`
+		Message json.RawMessage `json:"message"`
+		Time    *string         `json:"time"`
+	}
+	if json.Unmarshal([]byte(raw), &w) != nil || w.Status == nil || w.Time == nil || len(w.Message) == 0 {
+		return raw
+	}
+	var s string
+	if w.Message[0] == '"' && json.Unmarshal(w.Message, &s) == nil {
+		return s
+	}
+	return string(w.Message)
 }
 
 // Last returns the content of the newest result, "" when there is none.
@@ -135,7 +157,8 @@ func turnAfter(msgs []Message) (Turn, int) {
 				}
 			}
 		case "tool":
-			t.Results = append(t.Results, Result{CallID: m.ToolCallID, Name: names[m.ToolCallID], Content: m.Text()})
+			raw := m.Text()
+			t.Results = append(t.Results, Result{CallID: m.ToolCallID, Name: names[m.ToolCallID], Content: unwrapLetta(raw), Raw: raw})
 		}
 	}
 	return t, rounds

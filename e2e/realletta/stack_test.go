@@ -240,6 +240,8 @@ func parseSSE(t *testing.T, body []byte) []event {
 		switch {
 		case strings.HasPrefix(line, "event: "):
 			name = strings.TrimPrefix(line, "event: ")
+		case line == "data: [DONE]":
+			out = append(out, event{"[DONE]", nil})
 		case strings.HasPrefix(line, "data: "):
 			var d map[string]any
 			if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &d); err != nil {
