@@ -163,6 +163,10 @@ done:{"finish_reason":"stop","stop_reason":"end_turn"}`},
 			`tool_call:{"id":"x","name":"a","arguments":{}}
 tool_call:{"id":"y","name":"b","arguments":{"k":1}}
 done:{"finish_reason":"stop","stop_reason":"end_turn"}`},
+		{"an OLD step-streamed call: Letta's request_heartbeat is not the tool's argument (real 0.11.7)",
+			frame(`{"id":"m1","otid":"c","message_type":"tool_call_message","tool_call":{"name":"a","arguments":"{\"model\":\"res.partner\",\"request_heartbeat\":true}","tool_call_id":"x"}}`) + end,
+			`tool_call:{"id":"x","name":"a","arguments":{"model":"res.partner"}}
+done:{"finish_reason":"stop","stop_reason":"end_turn"}`},
 		{"reasoning, pings and unknown types are not shown",
 			frame(`{"message_type":"ping"}`) + frame(`{"id":"m","otid":"r","message_type":"reasoning_message","reasoning":"hmm"}`) +
 				frame(`{"message_type":"hidden_reasoning_message"}`) + frame(`{"message_type":"something_new"}`) + end,
