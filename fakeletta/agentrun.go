@@ -93,7 +93,7 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, input []in
 		reasoning := &historyMsg{MessageID: msgID, Type: "reasoning_message", Date: now, Otid: otidFromID(msgID, 0), StepID: stepID, RunID: runID,
 			Text: "The user asked me to call " + call.Tool + "."}
 		toolCall := &historyMsg{MessageID: msgID, Type: "tool_call_message", Date: now, Otid: otidFromID(msgID, 1), StepID: stepID, RunID: runID,
-			ToolName: call.Tool, ToolArgs: call.RawArgs, ToolCallID: callID}
+			ToolName: call.Tool, ToolArgs: s.modelArgs(call.RawArgs), ToolCallID: callID}
 		if !sink.early([]*historyMsg{reasoning, toolCall}) {
 			return s.finishRun(agentID, out, "cancelled")
 		}
@@ -163,6 +163,27 @@ type runError string
 func (e runError) Error() string { return string(e) }
 
 const errAgentGone = runError("agent was deleted during the run")
+
+// modelArgs is the arguments of a call as the model sends them. OLD's
+// memgpt_v2_agent adds a required request_heartbeat to every tool, a model
+// sets it to keep stepping, and real Letta 0.11.7 shows it in the
+// tool_call_message (checked with e2e/realletta); NEW's letta_v1_agent
+// removes it from the schemas, so the model never sends it.
+func (s *Server) modelArgs(raw string) string {
+	if s.isNew || strings.Contains(raw, `"`+heartbeatParam+`"`) {
+		return raw
+	}
+	t := strings.TrimSpace(raw)
+	if !strings.HasSuffix(t, "}") {
+		return raw
+	}
+	body := strings.TrimSpace(strings.TrimSuffix(t, "}"))
+	sep := ","
+	if body == "{" {
+		sep = ""
+	}
+	return body + sep + `"` + heartbeatParam + `":true}`
+}
 
 // executeTool runs one tool for an agent. MCP tools go to their server (found
 // through the mcp:<server_name> tag, by name) with the agent's variables and

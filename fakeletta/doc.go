@@ -105,6 +105,22 @@
 // Agents, Agent, MCPServers, Tools, Messages and Requests/ResetRequests return
 // snapshots for assertions.
 //
+// # Checked against the real server
+//
+// e2e/realletta runs the real Letta 0.16.8, 0.16.6 and 0.11.7 (PyPI) with a
+// scripted model (fakellm). Differences found between the real server and
+// this fake, each fixed here unless said otherwise:
+//
+//   - 0.11.7: a step-streamed tool_call_message carries request_heartbeat
+//     in its arguments (the model sets it; Letta removes it only before the
+//     call). Fixed: OLD agents' tool calls show "request_heartbeat": true.
+//   - 0.11.7: with stream_tokens, the tool_call_message fragments of a call
+//     whose arguments are not all strings do not join into JSON (its
+//     inner-thoughts extractor quotes and reorders values:
+//     {"fields":"[name","limit":"2,model""res.partner":"true}). Not
+//     reproduced: the fake streams the arguments whole. odoo-mcp no longer
+//     asks 0.11.x for token streaming (letta.Version.TokenStreamsWholeToolArguments).
+//
 // Pure helpers reused by tests elsewhere: ClassifySchema (Letta's
 // strict-mode schema classifier), NormalizeMCPSchema, ResolveHeaders and
 // ResolveValue (header templates), CheckMCPServerURL (NEW's URL block).
