@@ -23,7 +23,9 @@
 //     venvs), once per test binary on a loopback port, as user nobody when run
 //     as root (postgres refuses root); per Letta server a database with
 //     CREATE EXTENSION vector and Letta's ORM schema
-//     (letta.orm.Base.metadata.create_all; the wheel ships no migrations).
+//     (letta.orm.Base.metadata.create_all; the wheel ships no migrations),
+//     plus the one thing the ORM leaves to a migration: the sequence behind
+//     messages.sequence_id (alembic revision e991d2e3b428).
 //   - Offline: TIKTOKEN_CACHE_DIR points at $LETTA_VENVS/tiktoken (BPE files
 //     made from the npm package js-tiktoken by .ci/letta-install);
 //     HTTP_PROXY/HTTPS_PROXY are a closed loopback port with NO_PROXY for
@@ -482,6 +484,11 @@ import os, sqlalchemy as sa
 from letta.orm import Base
 engine = sa.create_engine(os.environ["LETTA_PG_URI"].replace("postgresql://", "postgresql+pg8000://", 1))
 Base.metadata.create_all(engine)
+# What the ORM leaves to a migration (alembic e991d2e3b428): messages.sequence_id
+# is filled by the database from a sequence.
+with engine.begin() as c:
+    c.exec_driver_sql("CREATE SEQUENCE IF NOT EXISTS message_seq_id START 1")
+    c.exec_driver_sql("ALTER TABLE messages ALTER COLUMN sequence_id SET DEFAULT nextval('message_seq_id'::regclass)")
 print(len(Base.metadata.tables), "tables")
 `
 
