@@ -53,6 +53,10 @@ func (m Message) Text() string {
 	return ""
 }
 
+// ResultText is a tool message's content as the tool returned it, without
+// the wrapper Letta 0.11.7 puts around it.
+func (m Message) ResultText() string { return unwrapLetta(m.Text()) }
+
 // Tool is one function tool offered to the model.
 type Tool struct {
 	Type     string   `json:"type"`

@@ -194,7 +194,7 @@ func TestThreadRoundTrip(t *testing.T) {
 			var fed []string
 			for _, m := range last.Messages {
 				if m.Role == "tool" {
-					fed = append(fed, m.Text())
+					fed = append(fed, m.ResultText())
 				}
 			}
 			if !containsText(fed, retrieved) {
