@@ -120,6 +120,9 @@
 //     {"fields":"[name","limit":"2,model""res.partner":"true}). Not
 //     reproduced: the fake streams the arguments whole. odoo-mcp no longer
 //     asks 0.11.x for token streaming (letta.Version.TokenStreamsWholeToolArguments).
+//   - 0.16.8: the 422 for a private MCP URL renders the error in ctx as
+//     ValueError('Non-public IP not allowed: 127.0.0.1'); the fake wrote {}.
+//     Fixed (TestMatchesRealLetta replays the real answer).
 //
 // Pure helpers reused by tests elsewhere: ClassifySchema (Letta's
 // strict-mode schema classifier), NormalizeMCPSchema, ResolveHeaders and
