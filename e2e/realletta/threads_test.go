@@ -188,6 +188,15 @@ func TestThreadRoundTrip(t *testing.T) {
 				t.Errorf("stream does not end with done/stop: %v (%v)", names, done)
 			}
 
+			// Each call reached odoo-mcp with the agent's thread token (the
+			// listing token, the header's default, refuses every call): its
+			// audit line names the thread and the agent.
+			for _, c := range calls {
+				if !auditedFor(p.Logs(), c.name, id, th.AgentID) {
+					t.Errorf("no audit line of %s for thread %s, agent %s: Letta did not call with the agent's token", c.name, id, th.AgentID)
+				}
+			}
+
 			// What Letta fed the model: the six results, as odoo-mcp's JSON text.
 			reqs := l.LLM.ChatRequests()
 			last := reqs[len(reqs)-1]
@@ -237,6 +246,20 @@ func sameJSON(a, b any) bool {
 	json.Unmarshal(ja, &x)
 	json.Unmarshal(jb, &y)
 	return reflect.DeepEqual(x, y)
+}
+
+// auditedFor says whether odoo-mcp logged a successful call of tool for
+// the thread and agent.
+func auditedFor(logs, tool, thread, agent string) bool {
+	for _, line := range strings.Split(logs, "\n") {
+		var l struct {
+			Msg, Tool, Thread, Agent, Outcome string
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "tool call" && l.Tool == tool && l.Thread == thread && l.Agent == agent && l.Outcome == "ok" {
+			return true
+		}
+	}
+	return false
 }
 
 func containsText(list []string, s string) bool {

@@ -37,8 +37,15 @@ func TestLettaTokenStreamedToolArguments(t *testing.T) {
 				t.Fatalf("Letta stream: %d %s", status, body)
 			}
 			joined := map[string]string{}
-			var order []string
+			var order, seq []string
 			for _, ev := range parseSSE(t, body) {
+				mt, _ := ev.data["message_type"].(string)
+				if ev.name != "" || mt == "" {
+					mt = ev.name + mt
+				}
+				if n := len(seq); n == 0 || seq[n-1] != mt {
+					seq = append(seq, mt)
+				}
 				if ev.data["message_type"] != "tool_call_message" {
 					continue
 				}
@@ -64,6 +71,7 @@ func TestLettaTokenStreamedToolArguments(t *testing.T) {
 				a, _ := tc["arguments"].(string)
 				joined[k] += a
 			}
+			t.Logf("Letta %s token stream (repeats folded): %v", version, seq)
 			t.Logf("Letta %s tool_call_message fragments joined: %q", version, joined)
 			if len(order) == 0 {
 				t.Fatalf("no tool_call_message in Letta's token stream:\n%s", body)
