@@ -123,6 +123,16 @@
 //   - 0.16.8: the 422 for a private MCP URL renders the error in ctx as
 //     ValueError('Non-public IP not allowed: 127.0.0.1'); the fake wrote {}.
 //     Fixed (TestMatchesRealLetta replays the real answer).
+//   - 0.11.7: when the model call of the first step fails (the model server
+//     answers 400), POST …/messages/stream answers HTTP 500 whose body is
+//     the stream's error frames (stop_reason "error", then "event: error"),
+//     not a 200 stream. The fake has no model to fail; a test reproduces it
+//     with Fault{Status: 500, Body: <those frames>}.
+//   - Checked and alike: the registration shapes odoo-mcp reads (OLD config
+//     map, NEW server object with the templated custom_headers), the sync
+//     and STRICT_COMPLIANT rating of odoo-mcp's six tools, the live listing's
+//     health, the 0.16.x token stream (tool arguments whole, one delta
+//     object per fragment), agent deletion (404 afterwards).
 //
 // Pure helpers reused by tests elsewhere: ClassifySchema (Letta's
 // strict-mode schema classifier), NormalizeMCPSchema, ResolveHeaders and
