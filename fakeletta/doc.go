@@ -131,8 +131,8 @@
 //   - Checked and alike: the registration shapes odoo-mcp reads (OLD config
 //     map, NEW server object with the templated custom_headers), the sync
 //     and STRICT_COMPLIANT rating of odoo-mcp's six tools, the live listing's
-//     health, the 0.16.x token stream (tool arguments whole, one delta
-//     object per fragment), agent deletion (404 afterwards).
+//     health, the 0.16.6 token stream's tool arguments (whole), agent
+//     deletion (404 afterwards).
 //
 // Pure helpers reused by tests elsewhere: ClassifySchema (Letta's
 // strict-mode schema classifier), NormalizeMCPSchema, ResolveHeaders and
