@@ -28,6 +28,7 @@ func TestRestartKeepsThreads(t *testing.T) {
 				th := declare(t, first, id, `{"model":"`+realletta.Model+`","tools":["odoo_record_retriever"]}`, http.StatusCreated)
 				agents[id] = th.AgentID
 			}
+			before := agentToken(t, l, agents[ids[0]])
 			first.stop()
 
 			second := startOdooMCP(t, odoo.URL, l)
@@ -58,6 +59,16 @@ func TestRestartKeepsThreads(t *testing.T) {
 				}
 			}
 
+			if after := agentToken(t, l, agents[ids[0]]); after != before {
+				t.Errorf("the agent's token changed across odoo-mcp's restart (empty now: %v)", after == "")
+			}
+			var servers json.RawMessage
+			if version == "0.11.7" {
+				getJSON(t, l, "/v1/tools/mcp/servers", &servers)
+			} else {
+				getJSON(t, l, "/v1/mcp-servers/", &servers)
+			}
+			t.Logf("Letta's MCP servers after the restart: %s", servers)
 			key := "after the restart on " + version
 			l.LLM.Script(key, fakellm.CallTool("odoo_record_retriever", map[string]any{"model": "res.partner", "fields": []any{"name"}, "limit": 1}), fakellm.Say("still here"))
 			status, body = do(t, http.MethodPost, second.URL+"/api/v1/threads/"+ids[0]+"/messages", admin, `{"content":"`+key+`"}`, "Accept", "application/json")
@@ -82,7 +93,11 @@ func TestRestartKeepsThreads(t *testing.T) {
 			}
 			if len(reply.ToolCalls) != 1 || reply.ToolCalls[0].Status != "success" || !strings.Contains(reply.ToolCalls[0].Result, `"records"`) ||
 				reply.Content != "still here" || reply.FinishReason != "stop" {
-				t.Errorf("reply after restart: %s", body)
+				// Seen once on 0.16.6 (not reproduced since): the first call
+				// after odoo-mcp re-registered a changed URL went out with
+				// "Authorization: Bearer " although the agent's token was
+				// unchanged in Letta. Show what Letta holds now.
+				t.Errorf("reply after restart: %s\nthe agent's token in Letta now: %d characters", body, len(agentToken(t, l, agents[ids[0]])))
 			}
 		})
 	}
