@@ -55,7 +55,6 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/fakellm"
 )
 
-
 // Versions are the Letta versions the harness knows, newest first.
 var Versions = []string{"0.16.8", "0.16.6", "0.11.7"}
 
