@@ -128,6 +128,12 @@
 //     the stream's error frames (stop_reason "error", then "event: error"),
 //     not a 200 stream. The fake has no model to fail; a test reproduces it
 //     with Fault{Status: 500, Body: <those frames>}.
+//   - 0.16.6 (same code in 0.16.8): without LETTA_ENCRYPTION_KEY, an agent
+//     variable that Python's lenient base64 decodes to 45 bytes or more is
+//     taken for Letta's own ciphertext and read back empty, in GET agent and
+//     at tool execution (one JWT in four; the tool call then sends
+//     "Authorization: Bearer "). Fixed: NEW stores such values empty. odoo-mcp
+//     never issues such a token (letta/threads).
 //   - Checked and alike: the registration shapes odoo-mcp reads (OLD config
 //     map, NEW server object with the templated custom_headers), the sync
 //     and STRICT_COMPLIANT rating of odoo-mcp's six tools, the live listing's

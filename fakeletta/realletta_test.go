@@ -38,3 +38,24 @@ func TestMatchesRealLetta(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretsThatLookEncrypted: NEW without LETTA_ENCRYPTION_KEY reads back
+// as empty a variable it takes for its own ciphertext (real 0.16.6 did so
+// with one thread token in four); OLD keeps every value.
+func TestSecretsThatLookEncrypted(t *testing.T) {
+	ciphertextLike := strings.Repeat("QUJD", 15) // 60 base64 characters, 45 bytes
+	for _, tt := range []struct {
+		version, value, want string
+	}{
+		{VersionNew, ciphertextLike, ""},
+		{VersionNew, ciphertextLike[:59], ciphertextLike[:59]},
+		{VersionNew, "sk-" + ciphertextLike, "sk-" + ciphertextLike},
+		{VersionOld, ciphertextLike, ciphertextLike},
+	} {
+		s := New(Options{Version: tt.version})
+		env := s.storedEnv(map[string]string{"K": tt.value})
+		if env[0].Value != tt.want {
+			t.Errorf("%s: %q stored as %q, want %q", tt.version, tt.value, env[0].Value, tt.want)
+		}
+	}
+}
