@@ -134,6 +134,8 @@
 //     at tool execution (one JWT in four; the tool call then sends
 //     "Authorization: Bearer "). Fixed: NEW stores such values empty. odoo-mcp
 //     never issues such a token (letta/threads).
+//   - 0.16.6 starts a token stream without the initial ping 0.16.8 sends
+//     (both checked with include_pings). The fake follows 0.16.8.
 //   - Checked and alike: the registration shapes odoo-mcp reads (OLD config
 //     map, NEW server object with the templated custom_headers), the sync
 //     and STRICT_COMPLIANT rating of odoo-mcp's six tools, the live listing's
