@@ -336,6 +336,37 @@ func writeLocalConfigs(home, llmURL string) error {
 	return nil
 }
 
+// copyTree copies a directory (files, modes, symlinks), readable by all.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		to := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(to, 0o755)
+		case info.Mode()&os.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, to)
+		default:
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(to, b, info.Mode().Perm()|0o444)
+		}
+	})
+}
+
 // postgres is the PostgreSQL with pgvector shared by this binary's 0.12+ servers.
 type postgres struct {
 	bin    string
@@ -404,6 +435,20 @@ func startPostgres(venv string) (*postgres, error) {
 	p.dir = dir
 	if err := chownForPostgres(dir); err != nil {
 		return nil, err
+	}
+	// As root, postgres runs as nobody, who may not be able to reach the
+	// venv (a checkout under a private directory): then run a copy.
+	probe := exec.Command(filepath.Join(p.bin, "postgres"), "--version")
+	if err := asPostgresUser(probe); err != nil {
+		return nil, err
+	}
+	if os.Geteuid() == 0 && probe.Run() != nil {
+		install := filepath.Join(dir, "pginstall")
+		if err := copyTree(filepath.Dir(p.bin), install); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("copying postgres where user nobody can run it: %w", err)
+		}
+		p.bin = filepath.Join(install, "bin")
 	}
 	data := filepath.Join(dir, "data")
 	initdb := exec.Command(filepath.Join(p.bin, "initdb"), "-D", data, "-U", "letta", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync")
