@@ -439,6 +439,7 @@ func startPostgres(venv string) (*postgres, error) {
 	// As root, postgres runs as nobody, who may not be able to reach the
 	// venv (a checkout under a private directory): then run a copy.
 	probe := exec.Command(filepath.Join(p.bin, "postgres"), "--version")
+	probe.Dir = dir
 	if err := asPostgresUser(probe); err != nil {
 		return nil, err
 	}
@@ -452,6 +453,7 @@ func startPostgres(venv string) (*postgres, error) {
 	}
 	data := filepath.Join(dir, "data")
 	initdb := exec.Command(filepath.Join(p.bin, "initdb"), "-D", data, "-U", "letta", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync")
+	initdb.Dir = dir // a working directory user nobody can enter
 	if err := asPostgresUser(initdb); err != nil {
 		return nil, err
 	}
@@ -467,6 +469,7 @@ func startPostgres(venv string) (*postgres, error) {
 	p.cmd = exec.Command(filepath.Join(p.bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-h", "127.0.0.1", "-k", dir,
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200")
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p.cmd.Dir = dir
 	if err := asPostgresUser(p.cmd); err != nil {
 		return nil, err
 	}
