@@ -336,7 +336,8 @@ func writeLocalConfigs(home, llmURL string) error {
 	return nil
 }
 
-// copyTree copies a directory (files, modes, symlinks), readable by all.
+// copyTree copies a directory (files, modes, symlinks), readable and, for
+// executables, runnable by all.
 func copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -362,7 +363,11 @@ func copyTree(src, dst string) error {
 			if err != nil {
 				return err
 			}
-			return os.WriteFile(to, b, info.Mode().Perm()|0o444)
+			perm := info.Mode().Perm() | 0o444
+			if perm&0o111 != 0 {
+				perm |= 0o111 // executables for everyone, nobody included
+			}
+			return os.WriteFile(to, b, perm)
 		}
 	})
 }
