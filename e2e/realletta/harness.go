@@ -258,7 +258,9 @@ func start(venvs, version string) (*Server, error) {
 	s.cmd.Dir = home
 	s.cmd.Env = env
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a test binary killed by its timeout runs no cleanup; the
+	// server must not outlive it.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
 		logf.Close()
 		s.stop()
@@ -473,7 +475,7 @@ func startPostgres(venv string) (*postgres, error) {
 	p.port = port
 	p.cmd = exec.Command(filepath.Join(p.bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-h", "127.0.0.1", "-k", dir,
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200")
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGQUIT}
 	p.cmd.Dir = dir
 	if err := asPostgresUser(p.cmd); err != nil {
 		return nil, err
