@@ -124,7 +124,11 @@ Odoo's external API cannot list a model's own methods: the standard ORM methods 
 			}, "model", "name", "field_count", "total_fields", "method_count", "total_methods", "methods_note", "summary"),
 			Annotations: annotations(true, false, true),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.inspect) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.inspect, audited[inspectorArgs, inspectorResult]{
+				model: func(a inspectorArgs) string { return a.Model },
+			})
+		},
 	}
 }
 

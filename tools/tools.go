@@ -151,17 +151,25 @@ func (e *env) execute(ctx context.Context, c Caller, call odoorpc.Call) (json.Ra
 	return e.Odoo.Execute(ctx, c.Credentials, call)
 }
 
+// audited is what a tool tells the audit line about one call: the model its
+// arguments name and the records its result touched. Each tool declares it
+// beside its definition, so that adding a tool touches one file.
+type audited[In any, Out any] struct {
+	model   func(In) string
+	touched func(Out) []int64 // nil: the call touches no records
+}
+
 // handle wraps the common shape of every handler: decode arguments, resolve
 // the caller, run, and turn the outcome into a result.
-func handle[In any, Out any](e *env, run func(ctx context.Context, c Caller, in In) (Out, error)) mcp.ToolHandler {
+func handle[In any, Out any](e *env, run func(ctx context.Context, c Caller, in In) (Out, error), a audited[In, Out]) mcp.ToolHandler {
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		in, err := decodeArgs[In](req.Params.Arguments)
 		if err != nil {
 			return errorResult(err), nil
 		}
 		audit := auditOf(ctx)
-		if audit != nil {
-			audit.Model = modelOf(in)
+		if audit != nil && a.model != nil {
+			audit.Model = a.model(in)
 		}
 		c, err := e.caller(ctx, req)
 		if err != nil {
@@ -174,30 +182,11 @@ func handle[In any, Out any](e *env, run func(ctx context.Context, c Caller, in 
 			}
 			return errorResult(err), nil
 		}
-		if t, ok := any(out).(touched); ok && audit != nil {
-			audit.IDs = t.touchedIDs()
+		if audit != nil && a.touched != nil {
+			audit.IDs = a.touched(out)
 		}
 		return jsonResult(out)
 	}
-}
-
-// modelOf reads the model argument every tool has.
-func modelOf(in any) string {
-	switch a := in.(type) {
-	case retrieverArgs:
-		return a.Model
-	case creatorArgs:
-		return a.Model
-	case updaterArgs:
-		return a.Model
-	case unlinkerArgs:
-		return a.Model
-	case executorArgs:
-		return a.Model
-	case inspectorArgs:
-		return a.Model
-	}
-	return ""
 }
 
 // jsonResult returns out both as structured content and as a JSON text
