@@ -22,7 +22,6 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/metrics"
-	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
 
@@ -49,21 +48,18 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 
 	odooCtx, _ := cfg.odooContext()
 	m := metrics.New()
-	odoo, err := odoorpc.New(odoorpc.Config{
-		URL: cfg.OdooURL, DB: cfg.OdooDB, Protocol: odoorpc.Protocol(cfg.OdooProtocol),
-		Timeout: cfg.OdooTimeout, UserAgent: "odoo-mcp/" + version,
-		Observe: func(method string, d time.Duration, err error) { m.OdooRequest(method, odoorpc.Outcome(err), d) },
-	})
-	if err != nil {
-		return err
-	}
 	var tokens *auth.Tokens
 	if cfg.lettaEnabled() {
+		var err error
 		if tokens, err = auth.NewTokens(cfg.SigningKey, cfg.OdooDB, cfg.ThreadTokenTTL, nil); err != nil {
 			return fmt.Errorf("thread tokens: %w", err)
 		}
 	}
-	authn := auth.NewAuthenticator(odoo, auth.Options{TTL: cfg.AuthTTL, FailureTTL: cfg.AuthFailureTTL, Tokens: tokens, OnCache: m.AuthCache})
+	side, err := newOdooSide(cfg, odooExtras{metrics: m, tokens: tokens})
+	if err != nil {
+		return err
+	}
+	odoo, authn := side.client, side.authn
 	rateLimit := limits.NewRate(cfg.RateLimit, cfg.RateBurst)
 	endpoint := mcp.New(mcp.Config{
 		Odoo: odoo, Auth: authn, Policy: cfg.policy(), Context: odooCtx, Rate: rateLimit,
