@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	gocache "github.com/patrickmn/go-cache"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/odoo-mcp/odoo-mcp/internal/boundcache"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
@@ -55,13 +55,22 @@ type Options struct {
 	// OnCache, when set, is told whether each check was answered from the
 	// cache (for metrics).
 	OnCache func(hit bool)
+	// CacheSize bounds the credentials remembered, good and refused alike
+	// (default DefaultCacheSize), so that a flood of distinct wrong keys
+	// cannot grow memory without limit. OnEvict, when set, is called for
+	// each entry pushed out to make room.
+	CacheSize int
+	OnEvict   func()
 }
+
+// DefaultCacheSize is the default bound of the credential cache.
+const DefaultCacheSize = 10_000
 
 // Authenticator checks Authorization headers against Odoo, with a cache so
 // that a warm credential costs no Odoo request.
 type Authenticator struct {
 	odoo    Odoo
-	cache   *gocache.Cache
+	cache   *boundcache.Cache[string, cached]
 	ttl     time.Duration
 	failTTL time.Duration
 	tokens  *Tokens
@@ -80,12 +89,15 @@ func NewAuthenticator(odoo Odoo, opts Options) *Authenticator {
 	if opts.TTL <= 0 {
 		opts.TTL = time.Minute
 	}
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = DefaultCacheSize
+	}
 	if opts.FailureTTL <= 0 || opts.FailureTTL > opts.TTL {
 		opts.FailureTTL = min(5*time.Second, opts.TTL)
 	}
 	return &Authenticator{
 		odoo:    odoo,
-		cache:   gocache.New(opts.TTL, 2*opts.TTL),
+		cache:   boundcache.New[string, cached](opts.CacheSize, opts.OnEvict),
 		ttl:     opts.TTL,
 		failTTL: opts.FailureTTL,
 		tokens:  opts.Tokens,
@@ -106,8 +118,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Ident
 		a.onCache(hit)
 	}
 	if hit {
-		c := entry.(cached)
-		return c.id, c.err
+		return entry.id, entry.err
 	}
 	cred, err := ParseAuthorization(header)
 	if err != nil {

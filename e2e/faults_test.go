@@ -103,9 +103,7 @@ func (s *faultStack) session(t *testing.T) *gomcp.ClientSession {
 // credentials comes back as a short isError result that names Odoo as the
 // failing side, without a panic, a hang or a leaked goroutine.
 func TestOdooFaults(t *testing.T) {
-	// go-cache runs one janitor per cache (two per stack here), stopped by a
-	// finalizer when the cache is collected: not a per-request leak.
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreTopFunction("github.com/patrickmn/go-cache.(*janitor).Run"))
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	cases := []struct {
 		fault string
 		want  string

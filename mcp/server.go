@@ -47,8 +47,11 @@ type Config struct {
 	Metrics interface {
 		ToolCall(tool, outcome string, d time.Duration)
 	}
-	Version string
-	Logger  *slog.Logger
+	// OnFieldsEvict, when set, counts entries pushed out of the tools'
+	// bounded fields_get cache.
+	OnFieldsEvict func()
+	Version       string
+	Logger        *slog.Logger
 }
 
 // Endpoint is the /mcp handler with its SDK server.
@@ -81,6 +84,8 @@ func New(cfg Config) *Endpoint {
 		Policy: cfg.Policy,
 		Caller: ep.caller,
 		Logger: cfg.Logger,
+
+		OnFieldsEvict: cfg.OnFieldsEvict,
 	})
 	ep.server.AddReceivingMiddleware(ep.filterToolList, ep.audit)
 	sdk := gomcp.NewStreamableHTTPHandler(func(*http.Request) *gomcp.Server { return ep.server },

@@ -27,6 +27,7 @@ type Metrics struct {
 	lettaReqs    *prometheus.CounterVec
 	openStreams  prometheus.Gauge
 	threadOps    *prometheus.CounterVec
+	evictions    *prometheus.CounterVec
 }
 
 // New registers every collector, plus the Go runtime and process ones.
@@ -59,8 +60,11 @@ func New() *Metrics {
 	m.threadOps = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "odoo_mcp_thread_operations_total", Help: "Thread API operations by operation and HTTP status class.",
 	}, []string{"op", "outcome"})
+	m.evictions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "odoo_mcp_cache_evictions_total", Help: "Entries pushed out of a full cache, by cache (credentials, fields, rate_limit): many mean the bound is too small, or a flood of distinct keys.",
+	}, []string{"cache"})
 	for _, c := range []prometheus.Collector{m.toolCalls, m.toolLatency, m.odooRequests, m.odooLatency, m.authCache,
-		m.lettaReqs, m.openStreams, m.threadOps,
+		m.lettaReqs, m.openStreams, m.threadOps, m.evictions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
@@ -107,6 +111,22 @@ func (m *Metrics) AuthCache(hit bool) {
 	} else {
 		m.authCache.WithLabelValues("miss").Inc()
 	}
+}
+
+// Caches whose evictions are counted.
+const (
+	CacheCredentials = "credentials"
+	CacheFields      = "fields"
+	CacheRateLimit   = "rate_limit"
+)
+
+// CacheEvicted returns the hook that counts evictions of one cache.
+func (m *Metrics) CacheEvicted(cache string) func() {
+	if m == nil {
+		return nil
+	}
+	c := m.evictions.WithLabelValues(cache)
+	return c.Inc
 }
 
 // LettaRequest records one request to Letta: status 0 means it got no answer.

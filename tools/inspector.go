@@ -159,7 +159,7 @@ func (e *env) describeModel(ctx context.Context, c Caller, model string) (irMode
 	if len(rows) == 0 {
 		return irModel{}, &odoorpc.Error{Kind: odoorpc.ErrUnknownModel, Model: model}
 	}
-	e.fields.SetDefault(key, rows[0])
+	e.fields.Set(key, rows[0], e.FieldsTTL)
 	return rows[0], nil
 }
 

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	gocache "github.com/patrickmn/go-cache"
 
+	"github.com/odoo-mcp/odoo-mcp/internal/boundcache"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
@@ -44,11 +44,17 @@ type Deps struct {
 	Policy Policy
 	Caller CallerFunc
 	Logger *slog.Logger
-	// Fields caches fields_get answers per database, user, model and
-	// language; nil gets a cache with FieldsTTL.
-	Fields    *gocache.Cache
-	FieldsTTL time.Duration
+	// FieldsTTL is how long fields_get answers are reused, per database,
+	// user, model and language (default 10 minutes). FieldsCacheSize bounds
+	// how many are held (default DefaultFieldsCacheSize): the model name is
+	// the caller's. OnFieldsEvict, when set, counts entries pushed out.
+	FieldsTTL       time.Duration
+	FieldsCacheSize int
+	OnFieldsEvict   func()
 }
+
+// DefaultFieldsCacheSize is the default bound of the fields_get cache.
+const DefaultFieldsCacheSize = 1000
 
 // Tool couples a tool's definition with its handler.
 type Tool struct {
@@ -99,7 +105,7 @@ func Listed(p Policy) map[string]bool {
 // env is the shared state behind the handlers.
 type env struct {
 	Deps
-	fields *gocache.Cache
+	fields *boundcache.Cache[string, any]
 }
 
 func newEnv(d Deps) *env {
@@ -109,12 +115,11 @@ func newEnv(d Deps) *env {
 	if d.FieldsTTL <= 0 {
 		d.FieldsTTL = 10 * time.Minute
 	}
-	c := d.Fields
-	if c == nil {
-		c = gocache.New(d.FieldsTTL, 2*d.FieldsTTL)
+	if d.FieldsCacheSize <= 0 {
+		d.FieldsCacheSize = DefaultFieldsCacheSize
 	}
 	d.Policy = d.Policy.withDefaults()
-	return &env{Deps: d, fields: c}
+	return &env{Deps: d, fields: boundcache.New[string, any](d.FieldsCacheSize, d.OnFieldsEvict)}
 }
 
 // guard applies the read-only policy on every call (not only in the listing)

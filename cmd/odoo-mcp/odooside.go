@@ -44,6 +44,7 @@ func newOdooSide(cfg *serveConfig, x odooExtras) (*odooSide, error) {
 	if m := x.metrics; m != nil {
 		oc.Observe = func(method string, d time.Duration, err error) { m.OdooRequest(method, odoorpc.Outcome(err), d) }
 		ao.OnCache = m.AuthCache
+		ao.OnEvict = m.CacheEvicted(metrics.CacheCredentials)
 	}
 	client, err := odoorpc.New(oc)
 	if err != nil {

@@ -60,11 +60,12 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		return err
 	}
 	odoo, authn := side.client, side.authn
-	rateLimit := limits.NewRate(cfg.RateLimit, cfg.RateBurst)
+	rateLimit := limits.NewRate(cfg.RateLimit, cfg.RateBurst).CountEvictions(m.CacheEvicted(metrics.CacheRateLimit))
 	endpoint := mcp.New(mcp.Config{
 		Odoo: odoo, Auth: authn, Policy: cfg.policy(), Context: odooCtx, Rate: rateLimit,
 		PublicToolList: cfg.PublicToolList, Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log, Metrics: m,
+		OnFieldsEvict: m.CacheEvicted(metrics.CacheFields),
 	})
 	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{
 		Logger: log,
