@@ -107,7 +107,8 @@ func NewAuthenticator(odoo Odoo, opts Options) *Authenticator {
 
 // Authenticate resolves an Authorization header to an identity. Errors are
 // ErrNoCredentials, ErrMalformed, ErrInvalid or ErrBearerNeedsLogin (all
-// meaning 401), or wrap odoorpc.ErrUnavailable (503).
+// meaning 401), or wrap ErrUnavailable (Odoo) or ErrRevocationUnknown
+// (Letta), meaning 503.
 func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Identity, error) {
 	// The warm path hashes the header and looks it up: no parsing, no
 	// decoding. Two spellings of one credential are two entries, which
@@ -130,6 +131,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Ident
 	// Concurrent first requests with one credential make one Odoo check.
 	v, err, _ := a.flight.Do(key, func() (any, error) {
 		id, err := a.check(ctx, cred)
+		err = unavailable(err)
 		switch {
 		case err == nil:
 			id.Expires = time.Now().Add(a.ttl)
@@ -171,6 +173,15 @@ func (a *Authenticator) verifyToken(ctx context.Context, key, token string) (*Id
 func cacheKey(header string) string {
 	sum := sha256.Sum256([]byte(strings.TrimSpace(header)))
 	return string(sum[:])
+}
+
+// unavailable marks an Odoo that could not be asked with ErrUnavailable,
+// so that callers need not know the Odoo client's errors.
+func unavailable(err error) error {
+	if err != nil && errors.Is(err, odoorpc.ErrUnavailable) && !errors.Is(err, ErrUnavailable) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
 }
 
 func isRefusal(err error) bool {

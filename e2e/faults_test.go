@@ -17,6 +17,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
@@ -75,7 +76,7 @@ func newFaultStack(t *testing.T, db string) *faultStack {
 		t.Fatal(err)
 	}
 	authn := auth.NewAuthenticator(client, auth.Options{TTL: time.Minute})
-	app := mcp.NewEcho(mcp.New(mcp.Config{Odoo: client, Auth: authn, Version: "test"}), mcp.HTTPConfig{})
+	app := httpapp.New(httpapp.Config{MCP: mcp.New(mcp.Config{Odoo: client, Version: "test"}).Handler(), Auth: authn})
 	mcpSrv := httptest.NewServer(app)
 	s := &faultStack{fake: fake, faulty: faulty, odoo: odooSrv, mcp: mcpSrv, http: &http.Client{Transport: &http.Transport{}}}
 	t.Cleanup(func() {

@@ -1,6 +1,8 @@
-// Package mcp serves the Odoo tools over the Model Context Protocol
-// (Streamable HTTP at /mcp): the go-sdk server, its HTTP handler, and the
-// authentication in front of it.
+// Package mcp adapts the Odoo tools to the Model Context Protocol: one
+// go-sdk server, built once, served over Streamable HTTP (Handler, mounted
+// by the HTTP application, which checks credentials first) or over stdio
+// (ServeStdio). It filters the tool list, resolves the caller of a tool
+// call from the identity found at the edge, and writes the audit line.
 package mcp
 
 import (
@@ -12,37 +14,35 @@ import (
 	"slices"
 	"time"
 
+	gomcpauth "github.com/modelcontextprotocol/go-sdk/auth"
 	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
-	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
 
-// Authenticator resolves an Authorization header to an Odoo identity.
+// Authenticator resolves an Authorization header to an Odoo identity (used
+// over stdio, where there is no HTTP edge).
 type Authenticator interface {
 	Authenticate(ctx context.Context, header string) (*auth.Identity, error)
 }
 
 // Config wires the MCP endpoint.
 type Config struct {
-	Odoo   tools.Odoo
+	Odoo tools.Odoo
+	// Auth checks the stdio credential on every call; over HTTP the
+	// application checks credentials before the endpoint sees a request.
 	Auth   Authenticator
 	Policy tools.Policy
 	// Context is merged into every Odoo call's context (e.g.
 	// allowed_company_ids); the user's own lang and tz come first.
 	Context map[string]any
-	// PublicToolList lets initialize and tools/list through without a valid
-	// credential, for Letta servers that list tools with a placeholder key.
-	PublicToolList bool
 	// Stateful keeps MCP sessions in memory (Mcp-Session-Id). The default,
 	// stateless, lets any replica serve any request.
 	Stateful bool
 	// JSONResponse answers POSTs with application/json instead of SSE.
 	JSONResponse bool
 	MaxBodyBytes int64
-	// Rate limits requests per caller (nil: no limit).
-	Rate *limits.Rate
 	// Metrics, when set, counts tool calls by tool and outcome.
 	Metrics interface {
 		ToolCall(tool, outcome string, d time.Duration)
@@ -54,13 +54,15 @@ type Config struct {
 	Logger        *slog.Logger
 }
 
-// Endpoint is the /mcp handler with its SDK server.
+// Endpoint is the SDK server with the tools, and its HTTP handler.
 type Endpoint struct {
 	cfg     Config
 	server  *gomcp.Server
 	handler http.Handler
 	log     *slog.Logger
 	listed  map[string]bool // tools/list under the policy
+	// stdio is the credential of the stdio session, checked per call.
+	stdio string
 }
 
 // Instructions tell an MCP client how to use the tools well.
@@ -87,7 +89,9 @@ func New(cfg Config) *Endpoint {
 
 		OnFieldsEvict: cfg.OnFieldsEvict,
 	})
-	ep.server.AddReceivingMiddleware(ep.filterToolList, ep.audit)
+	// Outermost first: the caller and request id are in the context
+	// before the tool list is filtered or a call is audited.
+	ep.server.AddReceivingMiddleware(ep.resolve, mcpRequestID, ep.filterToolList, ep.audit)
 	sdk := gomcp.NewStreamableHTTPHandler(func(*http.Request) *gomcp.Server { return ep.server },
 		&gomcp.StreamableHTTPOptions{
 			Stateless:           !cfg.Stateful,
@@ -95,52 +99,105 @@ func New(cfg Config) *Endpoint {
 			MaxRequestBodyBytes: cfg.MaxBodyBytes,
 			Logger:              sdkLog,
 		})
-	ep.handler = ep.authenticate(sdk)
+	ep.handler = handOver(sdk)
 	return ep
 }
 
-// ServeHTTP serves /mcp.
-func (ep *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) { ep.handler.ServeHTTP(w, r) }
+// Handler serves /mcp. The caller must already be checked: it is read from
+// the request's context (auth.IdentityFrom); a request without one is
+// anonymous (listing only, when the application allows it).
+func (ep *Endpoint) Handler() http.Handler { return ep.handler }
 
 // Server is the underlying SDK server (for in-process transports).
 func (ep *Endpoint) Server() *gomcp.Server { return ep.server }
 
-// caller resolves the Odoo user of a tool call. The HTTP middleware has
-// already checked the credential, so this is a cache hit; resolving from
-// the request's own headers keeps it right in stateful sessions too.
-func (ep *Endpoint) caller(ctx context.Context, req *gomcp.CallToolRequest) (tools.Caller, error) {
-	id, err := ep.identity(ctx, req.Extra)
-	if err != nil {
-		return tools.Caller{}, err
-	}
-	if id.Thread != nil && !slices.Contains(id.Thread.Tools, req.Params.Name) {
-		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s is not enabled for this thread", req.Params.Name)}
-	}
-	if a, ok := ctx.Value(callerKey{}).(*callerSeen); ok {
-		a.id = id // for the audit line: no second lookup
-	}
-	c := tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: ep.odooContext(id)}
-	return c, nil
+// handOver passes the identity the HTTP application resolved to the SDK,
+// which hands every message the TokenInfo of the HTTP request that carried
+// it (RequestExtra.TokenInfo): in a stateful session the handlers run
+// under the context of the session's first request, so a context value
+// would name the wrong caller. The SDK's only way in for a TokenInfo is its
+// bearer-token middleware, which reads "Bearer <token>": the request goes
+// through it with a stand-in header, restored before the SDK reads it.
+func handOver(sdk http.Handler) http.Handler {
+	restore := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if orig, ok := r.Context().Value(origAuthorization{}).([]string); ok {
+			r.Header["Authorization"] = orig
+		}
+		sdk.ServeHTTP(w, r)
+	})
+	bearer := gomcpauth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*gomcpauth.TokenInfo, error) {
+		return &gomcpauth.TokenInfo{Extra: map[string]any{identityExtra: auth.IdentityFrom(ctx)}}, nil
+	}, &gomcpauth.RequireBearerTokenOptions{AllowMissingExpiration: true})(restore)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if auth.IdentityFrom(r.Context()) == nil {
+			sdk.ServeHTTP(w, r)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), origAuthorization{}, r.Header.Values("Authorization")))
+		r.Header = r.Header.Clone()
+		r.Header.Set("Authorization", "Bearer resolved")
+		bearer.ServeHTTP(w, r)
+	})
 }
 
-// callerKey carries a *callerSeen from the audit middleware to caller,
-// which records the identity it resolved.
-type callerKey struct{}
+type origAuthorization struct{}
 
-type callerSeen struct{ id *auth.Identity }
+// identityExtra is the TokenInfo.Extra key of the caller's *auth.Identity.
+const identityExtra = "odoo-mcp.identity"
 
-func (ep *Endpoint) identity(ctx context.Context, extra *gomcp.RequestExtra) (*auth.Identity, error) {
-	if extra == nil || extra.Header == nil {
-		return nil, errors.New("authentication required")
+// resolved is the caller of one MCP message, or why there is none.
+type resolved struct {
+	id  *auth.Identity
+	err error
+}
+
+type resolvedKey struct{}
+
+// resolve finds the caller of each message once: the identity the HTTP
+// application checked (in the message's TokenInfo), or over stdio the
+// session's credential checked now (through the authenticator's cache, so
+// a key revoked in Odoo stops working within its TTL). Everything after it
+// reads the result from the context.
+func (ep *Endpoint) resolve(next gomcp.MethodHandler) gomcp.MethodHandler {
+	return func(ctx context.Context, method string, req gomcp.Request) (gomcp.Result, error) {
+		if method != "tools/call" && method != "tools/list" {
+			return next(ctx, method, req)
+		}
+		var r resolved
+		extra := req.GetExtra()
+		switch {
+		case extra != nil && extra.TokenInfo != nil:
+			r.id, _ = extra.TokenInfo.Extra[identityExtra].(*auth.Identity)
+		case ep.stdio != "" && ep.cfg.Auth != nil:
+			r.id, r.err = ep.cfg.Auth.Authenticate(ctx, ep.stdio)
+		}
+		if r.id == nil && r.err == nil {
+			r.err = errors.New("authentication required")
+		}
+		return next(context.WithValue(ctx, resolvedKey{}, r), method, req)
 	}
-	id, err := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization"))
-	if err != nil {
-		return nil, fmt.Errorf("authentication failed: %w", err)
+}
+
+func resolvedOf(ctx context.Context) resolved {
+	r, _ := ctx.Value(resolvedKey{}).(resolved)
+	return r
+}
+
+// caller is the Odoo user of a tool call, as resolved for the message.
+func (ep *Endpoint) caller(ctx context.Context, req *gomcp.CallToolRequest) (tools.Caller, error) {
+	r := resolvedOf(ctx)
+	switch {
+	case r.err != nil:
+		return tools.Caller{}, fmt.Errorf("authentication failed: %w", r.err)
+	case r.id == nil:
+		return tools.Caller{}, errors.New("authentication required")
+	case r.id.Thread != nil && r.id.Thread.Listing:
+		return tools.Caller{}, errors.New("this token can list tools but not call them")
+	case r.id.Thread != nil && !slices.Contains(r.id.Thread.Tools, req.Params.Name):
+		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s is not enabled for this thread", req.Params.Name)}
 	}
-	if id.Thread != nil && id.Thread.Listing {
-		return nil, errors.New("this token can list tools but not call them")
-	}
-	return id, nil
+	id := r.id
+	return tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: ep.odooContext(id)}, nil
 }
 
 // odooContext is the user's context with the configured context on top.
@@ -173,11 +230,8 @@ func (ep *Endpoint) filterToolList(next gomcp.MethodHandler) gomcp.MethodHandler
 		}
 		var thread []string
 		restrict := false
-		if extra := req.GetExtra(); extra != nil && extra.Header != nil {
-			id, aerr := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization"))
-			if aerr == nil && id.Thread != nil && !id.Thread.Listing {
-				thread, restrict = id.Thread.Tools, true
-			}
+		if id := resolvedOf(ctx).id; id != nil && id.Thread != nil && !id.Thread.Listing {
+			thread, restrict = id.Thread.Tools, true
 		}
 		kept := make([]*gomcp.Tool, 0, len(list.Tools))
 		for _, t := range list.Tools {
@@ -218,8 +272,7 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 		}
 		start := time.Now()
 		ctx, touched := tools.WithAudit(ctx)
-		seen := &callerSeen{}
-		res, err := next(context.WithValue(ctx, callerKey{}, seen), method, req)
+		res, err := next(ctx, method, req)
 		params, _ := req.GetParams().(*gomcp.CallToolParamsRaw)
 		attrs := []any{"tool", toolName(params), "duration", time.Since(start)}
 		if touched.Model != "" {
@@ -228,15 +281,7 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 		if len(touched.IDs) > 0 {
 			attrs = append(attrs, "record_ids", auditIDs(touched.IDs), "records", len(touched.IDs))
 		}
-		id := seen.id
-		if extra := req.GetExtra(); id == nil && extra != nil && extra.Header != nil {
-			// The call ended before its caller was resolved (bad
-			// arguments, say): look the credential up here.
-			if found, aerr := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization")); aerr == nil {
-				id = found
-			}
-		}
-		if id != nil {
+		if id := resolvedOf(ctx).id; id != nil {
 			attrs = append(attrs, "db", id.DB, "uid", id.UID)
 			if id.Thread != nil {
 				attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)

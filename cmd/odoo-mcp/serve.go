@@ -13,10 +13,9 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/limits"
@@ -62,40 +61,39 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	odoo, authn := side.client, side.authn
 	rateLimit := limits.NewRate(cfg.RateLimit, cfg.RateBurst).CountEvictions(m.CacheEvicted(metrics.CacheRateLimit))
 	endpoint := mcp.New(mcp.Config{
-		Odoo: odoo, Auth: authn, Policy: cfg.policy(), Context: odooCtx, Rate: rateLimit,
-		PublicToolList: cfg.PublicToolList, Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
+		Odoo: odoo, Policy: cfg.policy(), Context: odooCtx,
+		Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log, Metrics: m,
 		OnFieldsEvict: m.CacheEvicted(metrics.CacheFields),
 	})
-	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{
+	appCfg := httpapp.Config{
+		MCP: endpoint.Handler(), Auth: authn, Rate: rateLimit,
+		PublicToolList: cfg.PublicToolList, MaxBodyBytes: cfg.MaxBodyBytes,
 		Logger: log,
 		OnIdle: []func(){odoo.CloseIdleConnections},
 		Ready: func(ctx context.Context) error {
 			_, err := odoo.Version(ctx)
 			return err
 		},
-	})
-
+	}
 	if cfg.MetricsToken != "" {
-		h, err := m.Handler(cfg.MetricsToken)
-		if err != nil {
+		if appCfg.Metrics, err = m.Handler(cfg.MetricsToken); err != nil {
 			return err
 		}
-		app.GET("/metrics", echo.WrapHandler(h))
 	}
-
 	if tokens != nil {
-		orch, err := newOrchestrator(cfg, tokens, authn, rateLimit, m, log)
+		orch, err := newOrchestrator(cfg, tokens, m, log)
 		if err != nil {
 			return err
 		}
 		tokens.SetRevocations(orch)
-		orch.Mount(app)
+		appCfg.Threads = orch
 		// Letta may be down at start: /mcp serves meanwhile, registration
 		// retries in the background and thread requests try once more.
 		go orch.RunRegistration(ctx)
 		log.Info("Letta orchestration on", "letta", orch.LettaURL(), "mcp_server", orch.ServerName(), "mcp_url", orch.MCPURL())
 	}
+	app := httpapp.New(appCfg)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -136,7 +134,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 }
 
 // newOrchestrator builds the Letta client and the thread orchestrator.
-func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenticator, rate *limits.Rate, m *metrics.Metrics, log *slog.Logger) (*threads.Orchestrator, error) {
+func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, m *metrics.Metrics, log *slog.Logger) (*threads.Orchestrator, error) {
 	letta.ClientVersion = version
 	lc, err := letta.New(cfg.LettaURL, letta.Options{
 		APIKey: cfg.LettaAPIKey, Project: cfg.LettaProject, Timeout: cfg.LettaTimeout, Observe: m.LettaRequest,
@@ -149,10 +147,10 @@ func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenti
 		names = append(names, t.Def.Name)
 	}
 	return threads.New(threads.Options{
-		Letta: lc, Tokens: tokens, Auth: authn,
+		Letta: lc, Tokens: tokens,
 		ServerName: cfg.LettaMCPServerName, PublicURL: cfg.PublicURL, Tools: names,
 		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes,
-		Rate: rate, Streams: limits.NewStreams(cfg.MaxStreams), Metrics: m, Logger: log,
+		Streams: limits.NewStreams(cfg.MaxStreams), Metrics: m, Logger: log,
 	})
 }
 

@@ -17,13 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/lettaspec"
+	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 	"github.com/odoo-mcp/odoo-mcp/tools"
@@ -65,8 +65,8 @@ type env struct {
 	odoo     *fakeodoo.Server
 	letta    *fakeletta.Server
 	lettaSrv *httptest.Server
-	lettaOff atomic.Bool // Letta "down": connections are dropped
-	app      *echo.Echo
+	lettaOff atomic.Bool  // Letta "down": connections are dropped
+	app      http.Handler // set once the orchestrator exists
 	appSrv   *httptest.Server
 	tokens   *auth.Tokens
 	authn    *auth.Authenticator
@@ -81,6 +81,7 @@ type env struct {
 
 type envOptions struct {
 	orch     func(*Options)
+	rate     *limits.Rate // the application's rate limit
 	noSpec   bool
 	register bool
 	models   []string
@@ -112,8 +113,11 @@ func newEnv(t *testing.T, version string, opts ...func(*envOptions)) *env {
 		t.Fatal(err)
 	}
 	e.authn = auth.NewAuthenticator(odoo, auth.Options{Tokens: e.tokens})
-	e.app = mcp.NewEcho(mcp.New(mcp.Config{Odoo: odoo, Auth: e.authn, Version: "test", Logger: log}), mcp.HTTPConfig{Logger: log})
-	e.appSrv = httptest.NewServer(e.app)
+	endpoint := mcp.New(mcp.Config{Odoo: odoo, Auth: e.authn, Version: "test", Logger: log})
+	// The orchestrator needs the server's URL, the application needs the
+	// orchestrator: the server starts first and serves the application
+	// once it is built (before any request).
+	e.appSrv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.app.ServeHTTP(w, r) }))
 	e.closers = append(e.closers, e.appSrv.Close)
 
 	// The fake Letta reaches odoo-mcp at publicURL through this client.
@@ -148,7 +152,7 @@ func newEnv(t *testing.T, version string, opts ...func(*envOptions)) *env {
 		}
 	})
 	e.tokens.SetRevocations(e.orch)
-	e.orch.Mount(e.app)
+	e.app = httpapp.New(httpapp.Config{MCP: endpoint.Handler(), Threads: e.orch, Auth: e.authn, Rate: eo.rate, Logger: log})
 	e.client = &http.Client{Transport: &http.Transport{}}
 	e.closers = append(e.closers, e.client.CloseIdleConnections)
 	if eo.register {
@@ -174,7 +178,7 @@ func (e *env) newOrchestrator(mutate func(*Options)) *Orchestrator {
 		e.t.Fatal(err)
 	}
 	opts := Options{
-		Letta: lc, Tokens: e.tokens, Auth: e.authn, PublicURL: publicURL, Tools: allTools,
+		Letta: lc, Tokens: e.tokens, PublicURL: publicURL, Tools: allTools,
 		RevocationCacheTTL: 50 * time.Millisecond, RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond,
 	}
 	if mutate != nil {
@@ -459,10 +463,8 @@ func names(evs []sseEvent) []string {
 
 func ptr[T any](v T) *T { return &v }
 
-// echoWithThreads is a bare echo serving only o's thread API (another
+// appWithThreads is an application serving only o's thread API (another
 // replica's, in concurrency tests).
-func echoWithThreads(o *Orchestrator) *echo.Echo {
-	app := echo.New()
-	o.Mount(app)
-	return app
+func (e *env) appWithThreads(o *Orchestrator) http.Handler {
+	return httpapp.New(httpapp.Config{Threads: o, Auth: e.authn})
 }
