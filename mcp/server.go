@@ -99,7 +99,10 @@ func New(cfg Config) *Endpoint {
 			MaxRequestBodyBytes: cfg.MaxBodyBytes,
 			Logger:              sdkLog,
 		})
-	ep.handler = handOver(sdk)
+	ep.handler = sdk
+	if cfg.Stateful {
+		ep.handler = handOver(sdk)
+	}
 	return ep
 }
 
@@ -111,13 +114,15 @@ func (ep *Endpoint) Handler() http.Handler { return ep.handler }
 // Server is the underlying SDK server (for in-process transports).
 func (ep *Endpoint) Server() *gomcp.Server { return ep.server }
 
-// handOver passes the identity the HTTP application resolved to the SDK,
-// which hands every message the TokenInfo of the HTTP request that carried
-// it (RequestExtra.TokenInfo): in a stateful session the handlers run
-// under the context of the session's first request, so a context value
-// would name the wrong caller. The SDK's only way in for a TokenInfo is its
-// bearer-token middleware, which reads "Bearer <token>": the request goes
-// through it with a stand-in header, restored before the SDK reads it.
+// handOver passes the identity the HTTP application resolved to the SDK of
+// a stateful endpoint, which hands every message the TokenInfo of the HTTP
+// request that carried it (RequestExtra.TokenInfo): in a stateful session
+// the handlers run under the context of the session's first request, so a
+// context value alone would name the wrong caller. (Stateless, each request
+// is its own session and its context reaches the handlers.) The SDK's only way in for a TokenInfo
+// is its bearer-token middleware, which reads "Bearer <token>": the request
+// goes through it with a stand-in header, and the caller's own header is
+// back before the SDK reads the request.
 func handOver(sdk http.Handler) http.Handler {
 	restore := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if orig, ok := r.Context().Value(origAuthorization{}).([]string); ok {
@@ -133,70 +138,75 @@ func handOver(sdk http.Handler) http.Handler {
 			sdk.ServeHTTP(w, r)
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), origAuthorization{}, r.Header.Values("Authorization")))
-		r.Header = r.Header.Clone()
-		r.Header.Set("Authorization", "Bearer resolved")
+		// The header map is the request's own (already read by the
+		// application); it is restored in place, not copied.
+		r = r.WithContext(context.WithValue(r.Context(), origAuthorization{}, r.Header["Authorization"]))
+		r.Header["Authorization"] = bearerStandIn
 		bearer.ServeHTTP(w, r)
 	})
 }
 
 type origAuthorization struct{}
 
+var bearerStandIn = []string{"Bearer resolved-at-the-edge"}
+
 // identityExtra is the TokenInfo.Extra key of the caller's *auth.Identity.
 const identityExtra = "odoo-mcp.identity"
 
-// resolved is the caller of one MCP message, or why there is none.
-type resolved struct {
-	id  *auth.Identity
-	err error
-}
+// authErrKey carries why a message has no caller (stdio: the credential
+// check failed).
+type authErrKey struct{}
 
-type resolvedKey struct{}
-
-// resolve finds the caller of each message once: the identity the HTTP
-// application checked (in the message's TokenInfo), or over stdio the
-// session's credential checked now (through the authenticator's cache, so
-// a key revoked in Odoo stops working within its TTL). Everything after it
-// reads the result from the context.
+// resolve finds the caller of each message once and puts it in the
+// context (auth.WithIdentity) for everything after it: the identity the
+// HTTP application checked (stateless: in the request's context, already
+// there; stateful: in the message's TokenInfo; none for an anonymous
+// listing), or over stdio the session's credential checked now (through
+// the authenticator's cache, so a key revoked in Odoo stops working within
+// its TTL).
 func (ep *Endpoint) resolve(next gomcp.MethodHandler) gomcp.MethodHandler {
 	return func(ctx context.Context, method string, req gomcp.Request) (gomcp.Result, error) {
 		if method != "tools/call" && method != "tools/list" {
 			return next(ctx, method, req)
 		}
-		var r resolved
+		var id *auth.Identity
+		var err error
 		extra := req.GetExtra()
 		switch {
 		case extra != nil && extra.TokenInfo != nil:
-			r.id, _ = extra.TokenInfo.Extra[identityExtra].(*auth.Identity)
+			id, _ = extra.TokenInfo.Extra[identityExtra].(*auth.Identity)
 		case ep.stdio != "" && ep.cfg.Auth != nil:
-			r.id, r.err = ep.cfg.Auth.Authenticate(ctx, ep.stdio)
+			id, err = ep.cfg.Auth.Authenticate(ctx, ep.stdio)
+		case !ep.cfg.Stateful:
+			// Stateless HTTP: the request's own context, from the edge.
+			if id = auth.IdentityFrom(ctx); id != nil {
+				return next(ctx, method, req)
+			}
 		}
-		if r.id == nil && r.err == nil {
-			r.err = errors.New("authentication required")
+		// Set even when nil: a stateful session's context may still carry
+		// its first request's caller.
+		ctx = auth.WithIdentity(ctx, id)
+		if err != nil {
+			ctx = context.WithValue(ctx, authErrKey{}, err)
 		}
-		return next(context.WithValue(ctx, resolvedKey{}, r), method, req)
+		return next(ctx, method, req)
 	}
-}
-
-func resolvedOf(ctx context.Context) resolved {
-	r, _ := ctx.Value(resolvedKey{}).(resolved)
-	return r
 }
 
 // caller is the Odoo user of a tool call, as resolved for the message.
 func (ep *Endpoint) caller(ctx context.Context, req *gomcp.CallToolRequest) (tools.Caller, error) {
-	r := resolvedOf(ctx)
+	id := auth.IdentityFrom(ctx)
+	aerr, _ := ctx.Value(authErrKey{}).(error)
 	switch {
-	case r.err != nil:
-		return tools.Caller{}, fmt.Errorf("authentication failed: %w", r.err)
-	case r.id == nil:
+	case aerr != nil:
+		return tools.Caller{}, fmt.Errorf("authentication failed: %w", aerr)
+	case id == nil:
 		return tools.Caller{}, errors.New("authentication required")
-	case r.id.Thread != nil && r.id.Thread.Listing:
+	case id.Thread != nil && id.Thread.Listing:
 		return tools.Caller{}, errors.New("this token can list tools but not call them")
-	case r.id.Thread != nil && !slices.Contains(r.id.Thread.Tools, req.Params.Name):
+	case id.Thread != nil && !slices.Contains(id.Thread.Tools, req.Params.Name):
 		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s is not enabled for this thread", req.Params.Name)}
 	}
-	id := r.id
 	return tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: ep.odooContext(id)}, nil
 }
 
@@ -230,7 +240,7 @@ func (ep *Endpoint) filterToolList(next gomcp.MethodHandler) gomcp.MethodHandler
 		}
 		var thread []string
 		restrict := false
-		if id := resolvedOf(ctx).id; id != nil && id.Thread != nil && !id.Thread.Listing {
+		if id := auth.IdentityFrom(ctx); id != nil && id.Thread != nil && !id.Thread.Listing {
 			thread, restrict = id.Thread.Tools, true
 		}
 		kept := make([]*gomcp.Tool, 0, len(list.Tools))
@@ -281,7 +291,7 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 		if len(touched.IDs) > 0 {
 			attrs = append(attrs, "record_ids", auditIDs(touched.IDs), "records", len(touched.IDs))
 		}
-		if id := resolvedOf(ctx).id; id != nil {
+		if id := auth.IdentityFrom(ctx); id != nil {
 			attrs = append(attrs, "db", id.DB, "uid", id.UID)
 			if id.Thread != nil {
 				attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)
