@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/internal/httperr"
 	"github.com/odoo-mcp/odoo-mcp/limits"
 )
 
@@ -88,10 +89,10 @@ func (e *edge) user(next http.Handler) http.Handler {
 
 // refuse answers a, and logs it when the fault is on odoo-mcp's side.
 func (e *edge) refuse(w http.ResponseWriter, r *http.Request, a answer) {
-	if a.status >= 500 {
-		e.app.log.WarnContext(r.Context(), "credential check failed", "method", r.Method, "path", r.URL.Path, "status", a.status, "code", a.code)
+	if a.Status >= 500 {
+		e.app.log.WarnContext(r.Context(), "credential check failed", "method", r.Method, "path", r.URL.Path, "status", a.Status, "code", a.Code)
 	}
-	a.write(w)
+	httperr.Write(w, a)
 }
 
 // limited answers 429 with Retry-After when key is over its rate.
@@ -101,8 +102,8 @@ func (e *edge) limited(w http.ResponseWriter, key string) bool {
 		return false
 	}
 	a := errRateLimited
-	a.retryAfter = limits.RetryAfterSeconds(after)
-	a.write(w)
+	a.RetryAfter = limits.RetryAfterSeconds(after)
+	httperr.Write(w, a)
 	return true
 }
 

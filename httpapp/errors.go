@@ -1,26 +1,16 @@
 package httpapp
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/internal/httperr"
 )
 
-// answer is one HTTP answer to a failed request: status, the error code and
-// message of the JSON body, and the headers that go with the status.
-type answer struct {
-	status  int
-	code    string
-	message string
-	// retryAfter, in seconds, is sent as Retry-After when set.
-	retryAfter int
-	// challenge sends WWW-Authenticate for the schemes odoo-mcp takes.
-	challenge bool
-}
+// answer is one HTTP error answer; httperr writes it with the headers its
+// status needs (WWW-Authenticate on 401, Retry-After on 503).
+type answer = httperr.Answer
 
 // authAnswers is the one table from a credential check's error to the HTTP
 // answer, for every route (/mcp and /api/v1 alike). The first entry the
@@ -30,12 +20,12 @@ var authAnswers = []struct {
 	err error
 	answer
 }{
-	{auth.ErrUnavailable, answer{status: http.StatusServiceUnavailable, code: "odoo_unavailable",
-		message: "Odoo is not reachable, credentials could not be checked; try again later", retryAfter: 5}},
+	{auth.ErrUnavailable, answer{Status: http.StatusServiceUnavailable, Code: "odoo_unavailable",
+		Message: "Odoo is not reachable, credentials could not be checked; try again later"}},
 	// A thread token is checked against Letta (is it still the agent's
 	// current one?): Letta down says nothing about the token.
-	{auth.ErrRevocationUnknown, answer{status: http.StatusServiceUnavailable, code: "letta_unavailable",
-		message: "Letta is not reachable, the thread token could not be checked; try again later", retryAfter: 5}},
+	{auth.ErrRevocationUnknown, answer{Status: http.StatusServiceUnavailable, Code: "letta_unavailable",
+		Message: "Letta is not reachable, the thread token could not be checked; try again later"}},
 	{auth.ErrNoCredentials, unauthorized("")},
 	{auth.ErrMalformed, unauthorized("")},
 	{auth.ErrInvalid, unauthorized("")},
@@ -48,40 +38,25 @@ var authAnswers = []struct {
 func authFailure(err error) answer {
 	for _, a := range authAnswers {
 		if errors.Is(err, a.err) {
-			if a.message == "" {
-				a.message = err.Error()
+			if a.Message == "" {
+				a.Message = err.Error()
 			}
 			return a.answer
 		}
 	}
-	return answer{status: http.StatusBadGateway, code: "odoo_error", message: "Odoo answered unexpectedly while checking credentials"}
+	return answer{Status: http.StatusBadGateway, Code: "odoo_error", Message: "Odoo answered unexpectedly while checking credentials"}
 }
 
 func unauthorized(msg string) answer {
-	return answer{status: http.StatusUnauthorized, code: "unauthorized", message: msg, challenge: true}
+	return answer{Status: http.StatusUnauthorized, Code: "unauthorized", Message: msg}
 }
 
 // Answers that are not credential errors but share the shape.
 var (
-	errRateLimited = answer{status: http.StatusTooManyRequests, code: "rate_limited",
-		message: "too many requests for this credential; retry after the Retry-After delay"}
-	errAgentMismatch = answer{status: http.StatusForbidden, code: "forbidden",
-		message: "X-Agent-Id does not match the agent this token was issued to"}
+	errRateLimited = answer{Status: http.StatusTooManyRequests, Code: "rate_limited",
+		Message: "too many requests for this credential; retry after the Retry-After delay"}
+	errAgentMismatch = answer{Status: http.StatusForbidden, Code: "forbidden",
+		Message: "X-Agent-Id does not match the agent this token was issued to"}
 	errThreadTokenOnAPI  = unauthorized("thread tokens are for the agent's tool calls on /mcp; the thread API takes the user's Odoo credentials")
 	errNotUserCredential = unauthorized("the thread API takes the user's Odoo credentials")
 )
-
-// write sends the answer: {"error": code, "message": text} with its headers.
-func (a answer) write(w http.ResponseWriter) {
-	h := w.Header()
-	if a.retryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(a.retryAfter))
-	}
-	if a.challenge {
-		h.Add("WWW-Authenticate", `Basic realm="odoo-mcp", charset="UTF-8"`)
-		h.Add("WWW-Authenticate", `Bearer realm="odoo-mcp"`)
-	}
-	h.Set("Content-Type", "application/json")
-	w.WriteHeader(a.status)
-	json.NewEncoder(w).Encode(map[string]string{"error": a.code, "message": strings.TrimSpace(a.message)})
-}

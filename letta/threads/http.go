@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/internal/httperr"
 )
 
 // The thread API, mounted by the HTTP application under /api/v1:
@@ -126,19 +127,7 @@ func (o *Orchestrator) writeError(w http.ResponseWriter, r *http.Request, err er
 	if e.Status >= 500 {
 		o.log.WarnContext(r.Context(), "thread API request failed", "method", r.Method, "path", r.Pattern, "status", e.Status, "code", e.Code, "error", e.Error())
 	}
-	h := w.Header()
-	switch e.Status {
-	case http.StatusServiceUnavailable:
-		h.Set("Retry-After", "5")
-	case http.StatusUnauthorized:
-		h.Add("WWW-Authenticate", `Basic realm="odoo-mcp", charset="UTF-8"`)
-		h.Add("WWW-Authenticate", `Bearer realm="odoo-mcp"`)
-	}
-	body := map[string]any{"error": e.Code, "message": e.Message}
-	if e.Valid != nil {
-		body["valid"] = e.Valid
-	}
-	writeJSON(w, e.Status, body)
+	httperr.Write(w, httperr.Answer{Status: e.Status, Code: e.Code, Message: e.Message, Valid: e.Valid, RetryAfter: e.RetryAfter})
 	return nil
 }
 
@@ -261,8 +250,8 @@ func (o *Orchestrator) handleMessage(w http.ResponseWriter, r *http.Request) err
 	}
 	release, ok := o.opts.Streams.Acquire(identity(r).LimitKey())
 	if !ok {
-		w.Header().Set("Retry-After", "1")
-		return o.writeError(w, r, &Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", Message: "this credential already has the maximum number of open message streams"})
+		return o.writeError(w, r, &Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", RetryAfter: 1,
+			Message: "this credential already has the maximum number of open message streams"})
 	}
 	defer release()
 	if m := o.opts.Metrics; m != nil {
