@@ -61,7 +61,15 @@ type Options struct {
 	// each entry pushed out to make room.
 	CacheSize int
 	OnEvict   func()
+	// CheckTimeout bounds one credential check with Odoo (up to three
+	// requests), which runs detached from the callers waiting for it;
+	// default DefaultCheckTimeout.
+	CheckTimeout time.Duration
 }
+
+// DefaultCheckTimeout bounds a credential check when Options leave it zero:
+// two Odoo requests at odoorpc's default 30 s timeout each.
+const DefaultCheckTimeout = time.Minute
 
 // DefaultCacheSize is the default bound of the credential cache.
 const DefaultCacheSize = 10_000
@@ -76,6 +84,8 @@ type Authenticator struct {
 	tokens  *Tokens
 	onCache func(hit bool)
 	flight  singleflight.Group
+
+	checkTimeout time.Duration
 }
 
 // cached is a cache entry: an identity or the reason it was refused.
@@ -95,20 +105,25 @@ func NewAuthenticator(odoo Odoo, opts Options) *Authenticator {
 	if opts.FailureTTL <= 0 || opts.FailureTTL > opts.TTL {
 		opts.FailureTTL = min(5*time.Second, opts.TTL)
 	}
+	if opts.CheckTimeout <= 0 {
+		opts.CheckTimeout = DefaultCheckTimeout
+	}
 	return &Authenticator{
-		odoo:    odoo,
-		cache:   boundcache.New[string, cached](opts.CacheSize, opts.OnEvict),
-		ttl:     opts.TTL,
-		failTTL: opts.FailureTTL,
-		tokens:  opts.Tokens,
-		onCache: opts.OnCache,
+		checkTimeout: opts.CheckTimeout,
+		odoo:         odoo,
+		cache:        boundcache.New[string, cached](opts.CacheSize, opts.OnEvict),
+		ttl:          opts.TTL,
+		failTTL:      opts.FailureTTL,
+		tokens:       opts.Tokens,
+		onCache:      opts.OnCache,
 	}
 }
 
 // Authenticate resolves an Authorization header to an identity. Errors are
 // ErrNoCredentials, ErrMalformed, ErrInvalid or ErrBearerNeedsLogin (all
-// meaning 401), or wrap ErrUnavailable (Odoo) or ErrRevocationUnknown
-// (Letta), meaning 503.
+// meaning 401), wrap ErrUnavailable (Odoo) or ErrRevocationUnknown
+// (Letta), meaning 503, or are ctx.Err() when the caller left before the
+// check ended.
 func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Identity, error) {
 	// The warm path hashes the header and looks it up: no parsing, no
 	// decoding. Two spellings of one credential are two entries, which
@@ -129,9 +144,14 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Ident
 		return a.verifyToken(ctx, key, cred.Secret)
 	}
 	// Concurrent first requests with one credential make one Odoo check.
-	v, err, _ := a.flight.Do(key, func() (any, error) {
-		id, err := a.check(ctx, cred)
-		err = unavailable(err)
+	// It runs detached from any one caller (a caller hanging up must not
+	// fail the others who wait for it), bounded by its own timeout; each
+	// caller waits only as long as its own context lets it.
+	ch := a.flight.DoChan(key, func() (any, error) {
+		checkCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.checkTimeout)
+		defer cancel()
+		id, err := a.check(checkCtx, cred)
+		err = Unavailable(err)
 		switch {
 		case err == nil:
 			id.Expires = time.Now().Add(a.ttl)
@@ -142,10 +162,15 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Ident
 		// Unavailability is not cached: the next request asks again.
 		return id, err
 	})
-	if err != nil {
-		return nil, err
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*Identity), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	return v.(*Identity), nil
 }
 
 // tokenCacheTTL bounds how long a verified thread token is trusted without
@@ -175,9 +200,10 @@ func cacheKey(header string) string {
 	return string(sum[:])
 }
 
-// unavailable marks an Odoo that could not be asked with ErrUnavailable,
-// so that callers need not know the Odoo client's errors.
-func unavailable(err error) error {
+// Unavailable marks an error of the Odoo client that says Odoo could not
+// be asked with ErrUnavailable (others pass unchanged), so that callers
+// need not know the Odoo client's errors.
+func Unavailable(err error) error {
 	if err != nil && errors.Is(err, odoorpc.ErrUnavailable) && !errors.Is(err, ErrUnavailable) {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -266,7 +292,9 @@ func refusal(err error) error {
 	case errors.Is(err, odoorpc.ErrAccessDenied):
 		return fmt.Errorf("%w: Odoo refused the login or API key", ErrInvalid)
 	case errors.Is(err, odoorpc.ErrDatabaseNotFound):
-		return fmt.Errorf("%w: %v", odoorpc.ErrUnavailable, err)
+		// Not the caller's fault (503), and the cause stays in the chain:
+		// stdio and doctor name the database and the fix.
+		return fmt.Errorf("%w: %w", odoorpc.ErrUnavailable, err)
 	case errors.Is(err, odoorpc.ErrMissing):
 		return fmt.Errorf("%w: the user no longer exists", ErrInvalid)
 	}

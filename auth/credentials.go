@@ -6,6 +6,7 @@ package auth
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -33,6 +34,11 @@ var (
 	// or its database missing): the credential may well be good, so callers
 	// answer 503, never 401.
 	ErrUnavailable = errors.New("Odoo is not reachable")
+
+	// errControlChar is ErrMalformed for a login or key holding a control
+	// character: no real credential has one, and Odoo 19's key travels in
+	// an HTTP header, which cannot carry it. Refused before Odoo is asked.
+	errControlChar = fmt.Errorf("%w: the login or API key contains a control character (newline, carriage return, NUL, DEL...); check how it was copied", ErrMalformed)
 )
 
 // maxCredentialLen bounds what is hashed or decoded: a header larger than
@@ -58,6 +64,9 @@ func ParseAuthorization(header string) (Credential, error) {
 		if strings.ContainsAny(value, " \t") {
 			return Credential{}, ErrMalformed
 		}
+		if hasControl(value) {
+			return Credential{}, errControlChar
+		}
 		return Credential{Scheme: SchemeBearer, Secret: value}, nil
 	case "basic":
 		raw, err := base64.StdEncoding.DecodeString(value)
@@ -68,7 +77,21 @@ func ParseAuthorization(header string) (Credential, error) {
 		if !ok || login == "" || secret == "" {
 			return Credential{}, ErrMalformed
 		}
+		if hasControl(login) || hasControl(secret) {
+			return Credential{}, errControlChar
+		}
 		return Credential{Scheme: SchemeBasic, Login: login, Secret: secret}, nil
 	}
 	return Credential{}, ErrMalformed
+}
+
+// hasControl reports an ASCII control character (tab included: no login
+// or key has one) or DEL.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; b < 0x20 || b == 0x7f {
+			return true
+		}
+	}
+	return false
 }

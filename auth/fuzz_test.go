@@ -18,17 +18,20 @@ func FuzzParseAuthorization(f *testing.F) {
 		c, err := ParseAuthorization(header)
 		if err != nil {
 			// Exactly a fixed sentinel: nothing of the header is echoed.
-			if err != ErrNoCredentials && err != ErrMalformed {
+			if err != ErrNoCredentials && err != ErrMalformed && err != errControlChar {
 				t.Fatalf("unexpected error %v", err)
 			}
 			return
 		}
 		switch c.Scheme {
 		case SchemeBearer:
-			if c.Secret == "" || strings.ContainsAny(c.Secret, " \t") {
+			if c.Secret == "" || strings.ContainsAny(c.Secret, " \t") || hasControl(c.Secret) {
 				t.Fatalf("bad bearer %+v", c)
 			}
 		case SchemeBasic:
+			if hasControl(c.Login) || hasControl(c.Secret) {
+				t.Fatalf("control character accepted: %+v", c)
+			}
 			again, err := ParseAuthorization("Basic " + base64.StdEncoding.EncodeToString([]byte(c.Login+":"+c.Secret)))
 			if err != nil || again != c {
 				t.Fatalf("basic round trip: %+v → %+v %v", c, again, err)

@@ -35,29 +35,79 @@ type composeService struct {
 	} `yaml:"healthcheck"`
 }
 
-func loadCompose(t *testing.T) composeFile {
+// composeVersion reads the compose file as Compose does with ODOO_VERSION
+// set to version ("" for unset): the ${ODOO_VERSION:-default} references
+// interpolated, and $$ read as $.
+func composeVersion(t *testing.T, version string) composeFile {
 	t.Helper()
 	data, err := os.ReadFile("../compose.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	ref := regexp.MustCompile(`\$\{ODOO_VERSION:-([0-9]+)\}`)
+	text := ref.ReplaceAllStringFunc(string(data), func(m string) string {
+		if version != "" {
+			return version
+		}
+		return ref.FindStringSubmatch(m)[1]
+	})
+	text = strings.ReplaceAll(text, "$$", "$")
 	var c composeFile
-	if err := yaml.Unmarshal(data, &c); err != nil {
+	if err := yaml.Unmarshal([]byte(text), &c); err != nil {
 		t.Fatalf("compose.yaml: %v", err)
 	}
 	return c
 }
 
-func TestComposeWiring(t *testing.T) {
-	c := loadCompose(t)
-	for _, name := range []string{"db", "odoo-init", "odoo", "letta", "odoo-mcp", "odoo19-init", "odoo19"} {
-		if _, ok := c.Services[name]; !ok {
-			t.Fatalf("service %s missing", name)
+// TestComposeOdooVersions: one Odoo runs, 18 by default and 19 with
+// ODOO_VERSION=19, never both; odoo-mcp waits for that one and talks to
+// its database, which its init service creates.
+func TestComposeOdooVersions(t *testing.T) {
+	for _, tc := range []struct{ env, image, db string }{
+		{"", "odoo:18.0", "odoo18"},
+		{"19", "odoo:19.0", "odoo19"},
+	} {
+		c := composeVersion(t, tc.env)
+		var odoos []string
+		for name, s := range c.Services {
+			if strings.HasPrefix(s.Image, "odoo:") {
+				odoos = append(odoos, name)
+				if s.Image != tc.image {
+					t.Errorf("ODOO_VERSION=%q: %s runs %s, want %s", tc.env, name, s.Image, tc.image)
+				}
+			}
+			if len(s.Profiles) > 0 {
+				t.Errorf("%s has profiles %v: every service of the stack runs", name, s.Profiles)
+			}
+		}
+		if len(odoos) != 2 { // odoo-init and odoo
+			t.Errorf("ODOO_VERSION=%q: Odoo services %v, want odoo-init and odoo", tc.env, odoos)
+		}
+		init := strings.Join(c.Services["odoo-init"].Command, " ")
+		run := strings.Join(c.Services["odoo"].Command, " ")
+		if !strings.Contains(init, "-d "+tc.db+" ") || !strings.Contains(run, "-d "+tc.db+" ") || !strings.Contains(run, "--db-filter ^"+tc.db+"$") {
+			t.Errorf("ODOO_VERSION=%q: init %q, odoo %q: want database %s", tc.env, init, run, tc.db)
+		}
+		mcp := c.Services["odoo-mcp"]
+		if mcp.Environment["ODOO_DB"] != tc.db || mcp.Environment["ODOO_URL"] != "http://odoo:8069" {
+			t.Errorf("ODOO_VERSION=%q: odoo-mcp at %s, database %s", tc.env, mcp.Environment["ODOO_URL"], mcp.Environment["ODOO_DB"])
+		}
+		for dep := range mcp.DependsOn {
+			if _, ok := c.Services[dep]; !ok {
+				t.Errorf("odoo-mcp waits for %s, which does not run", dep)
+			}
+		}
+		if got := mcp.DependsOn["odoo"].Condition; got != "service_healthy" {
+			t.Errorf("odoo-mcp waits for odoo with %q", got)
 		}
 	}
-	for _, name := range []string{"odoo19", "odoo19-init"} {
-		if p := c.Services[name].Profiles; len(p) != 1 || p[0] != "odoo19" {
-			t.Errorf("%s must be in the odoo19 profile, got %v", name, p)
+}
+
+func TestComposeWiring(t *testing.T) {
+	c := composeVersion(t, "")
+	for _, name := range []string{"db", "odoo-init", "odoo", "letta", "odoo-mcp"} {
+		if _, ok := c.Services[name]; !ok {
+			t.Fatalf("service %s missing", name)
 		}
 	}
 	for name, s := range c.Services {
@@ -68,8 +118,8 @@ func TestComposeWiring(t *testing.T) {
 			t.Errorf("%s: image %q is not pinned to a version", name, s.Image)
 		}
 	}
-	if got := c.Services["odoo"].Image; got != "odoo:18.0" || c.Services["odoo19"].Image != "odoo:19.0" {
-		t.Errorf("odoo images: %s / %s", got, c.Services["odoo19"].Image)
+	if got := c.Services["odoo"].Image; got != "odoo:18.0" {
+		t.Errorf("odoo image: %s", got)
 	}
 
 	// Letta 0.16.7+ refuses MCP servers at private addresses; a compose
@@ -94,8 +144,8 @@ func TestComposeWiring(t *testing.T) {
 	env := mcp.Environment
 	listenPort := portOf(env["ODOO_MCP_LISTEN"])
 	checks := map[string]string{
-		"ODOO_URL":            "${ODOO_URL:-http://odoo:8069}",
-		"ODOO_DB":             "${ODOO_DB:-odoo}",
+		"ODOO_URL":            "http://odoo:8069",
+		"ODOO_DB":             "odoo18",
 		"LETTA_BASE_URL":      "http://letta:8283",
 		"ODOO_MCP_PUBLIC_URL": "http://odoo-mcp:" + listenPort,
 	}
@@ -120,8 +170,6 @@ func TestComposeWiring(t *testing.T) {
 	deps := []struct{ svc, dep, cond string }{
 		{"odoo-init", "db", "service_healthy"},
 		{"odoo", "odoo-init", "service_completed_successfully"},
-		{"odoo19-init", "db", "service_healthy"},
-		{"odoo19", "odoo19-init", "service_completed_successfully"},
 		{"odoo-mcp", "odoo", "service_healthy"},
 		{"odoo-mcp", "letta", "service_healthy"},
 	}
@@ -130,13 +178,13 @@ func TestComposeWiring(t *testing.T) {
 			t.Errorf("%s depends on %s with %q, want %q", d.svc, d.dep, got, d.cond)
 		}
 	}
-	for _, name := range []string{"db", "odoo", "odoo19", "letta"} {
+	for _, name := range []string{"db", "odoo", "letta"} {
 		if c.Services[name].Healthcheck == nil || len(c.Services[name].Healthcheck.Test) == 0 {
 			t.Errorf("%s has no health check", name)
 		}
 	}
 	// The init creates the database odoo-mcp is pointed at.
-	if cmd := strings.Join(c.Services["odoo-init"].Command, " "); !strings.Contains(cmd, "-d odoo ") || !strings.Contains(cmd, "--stop-after-init") {
+	if cmd := strings.Join(c.Services["odoo-init"].Command, " "); !strings.Contains(cmd, "-d odoo18 ") || !strings.Contains(cmd, "--stop-after-init") {
 		t.Errorf("odoo-init command %q", cmd)
 	}
 

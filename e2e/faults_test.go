@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net"
@@ -179,10 +180,10 @@ func TestKeyRevokedBetweenCalls(t *testing.T) {
 }
 
 // TestCallerFaults exercises the binary's own defences: a body over the
-// limit, headers sent too slowly, and many connections at once.
+// limit and many connections at once.
 func TestCallerFaults(t *testing.T) {
 	_, srv := odooFor(t, "18.0")
-	p := startBinary(t, odooEnv(srv, "ODOO_MCP_READ_HEADER_TIMEOUT=300ms", "ODOO_MCP_RATE_LIMIT=0"), "--max-body-bytes", "65536")
+	p := startBinary(t, odooEnv(srv, "ODOO_MCP_RATE_LIMIT=0"), "--max-body-bytes", "65536")
 	auth := basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey)
 
 	t.Run("body over the limit", func(t *testing.T) {
@@ -190,25 +191,6 @@ func TestCallerFaults(t *testing.T) {
 		resp, _ := postMCP(t, p, auth, big)
 		if resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("status %d", resp.StatusCode)
-		}
-	})
-	t.Run("slow headers", func(t *testing.T) {
-		conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		io.WriteString(conn, "POST /mcp HTTP/1.1\r\nHost: x\r\n") // and then nothing
-		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		buf := make([]byte, 512)
-		n, err := conn.Read(buf)
-		// The server gives up on the request: it closes the connection
-		// (possibly after a 408), well before our own 10 s deadline.
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
-			t.Fatal("the server kept a connection with unfinished headers open")
-		}
-		if n > 0 && !strings.Contains(string(buf[:n]), "408") {
-			t.Fatalf("unexpected answer %q", buf[:n])
 		}
 	})
 	t.Run("many connections", func(t *testing.T) {
@@ -238,4 +220,71 @@ func TestCallerFaults(t *testing.T) {
 			t.Fatalf("unhealthy after the burst: %v", err)
 		}
 	})
+}
+
+// TestSlowHeaders: headers sent too slowly end the connection after
+// ODOO_MCP_READ_HEADER_TIMEOUT. A binary of its own: a 300 ms header timeout
+// would also cut the connections of TestCallerFaults' burst on a loaded
+// machine (their headers wait for a goroutine to be scheduled).
+func TestSlowHeaders(t *testing.T) {
+	_, srv := odooFor(t, "18.0")
+	p := startBinary(t, odooEnv(srv, "ODOO_MCP_READ_HEADER_TIMEOUT=300ms", "ODOO_MCP_RATE_LIMIT=0"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "POST /mcp HTTP/1.1\r\nHost: x\r\n") // and then nothing
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 512)
+	n, err := conn.Read(buf)
+	// The server gives up on the request: it closes the connection
+	// (possibly after a 408), well before our own 10 s deadline.
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("the server kept a connection with unfinished headers open")
+	}
+	if n > 0 && !strings.Contains(string(buf[:n]), "408") {
+		t.Fatalf("unexpected answer %q", buf[:n])
+	}
+}
+
+// TestSlowBody: a body trickled a byte at a time is answered (400, naming
+// the timeout) and dropped after ODOO_MCP_READ_BODY_TIMEOUT. A binary of
+// its own: a 300 ms body timeout would fail requests of the busy tests
+// above on a loaded machine.
+func TestSlowBody(t *testing.T) {
+	_, srv := odooFor(t, "18.0")
+	p := startBinary(t, odooEnv(srv, "ODOO_MCP_READ_BODY_TIMEOUT=300ms", "ODOO_MCP_RATE_LIMIT=0"))
+	auth := basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "POST /mcp HTTP/1.1\r\nHost: "+strings.TrimPrefix(p.URL, "http://")+"\r\nContent-Type: application/json\r\n"+
+		"Accept: application/json, text/event-stream\r\nAuthorization: "+auth+"\r\nContent-Length: 60000\r\n\r\n{")
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // a byte every 20 ms: the body would take 20 minutes
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				if _, err := conn.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the server kept reading a trickled body: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "did not arrive within 300ms") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+
 }

@@ -75,3 +75,67 @@ func TestInspectorCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigInspectorCommandsRun runs every command `odoo-mcp config
+// inspector` prints, as printed, in a shell whose environment holds the
+// credential, with MCP Inspector's CLI in place of npx: over stdio (the
+// Inspector starts odoo-mcp) and over HTTP, on Odoo 18 with a login and
+// on Odoo 19 with the key alone.
+func TestConfigInspectorCommandsRun(t *testing.T) {
+	cli, node := os.Getenv("INSPECTOR_CLI"), os.Getenv("CONFORMANCE_NODE")
+	if cli == "" || node == "" {
+		requiredInCI(t)
+		t.Skip("set INSPECTOR_CLI (@modelcontextprotocol/inspector's CLI) and CONFORMANCE_NODE (Node 22) to run; .ci/run does")
+	}
+	for _, tc := range []struct {
+		version   string
+		transport string
+		cred      []string
+	}{
+		{"18.0", "stdio", []string{"ODOO_LOGIN=" + fakeodoo.AdminLogin, "ODOO_API_KEY=" + fakeodoo.AdminKey}},
+		{"19.0", "stdio", []string{"ODOO_API_KEY=" + fakeodoo.AdminKey}},
+		{"18.0", "http", []string{"ODOO_LOGIN=" + fakeodoo.AdminLogin, "ODOO_API_KEY=" + fakeodoo.AdminKey}},
+		{"19.0", "http", []string{"ODOO_API_KEY=" + fakeodoo.AdminKey}},
+	} {
+		t.Run(tc.version+" "+tc.transport, func(t *testing.T) {
+			_, srv := odooFor(t, tc.version)
+			env := odooEnv(srv, tc.cred...)
+			if tc.transport == "http" {
+				p := startBinary(t, odooEnv(srv))
+				env = append(env, "ODOO_MCP_LISTEN="+strings.TrimPrefix(p.URL, "http://"))
+			}
+			cmd := exec.Command(buildBinary(t), "config", "inspector", "--transport", tc.transport, "--command", buildBinary(t))
+			cmd.Env = hermeticEnv(env...)
+			printed, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("config inspector: %v", err)
+			}
+			const npx = "npx @modelcontextprotocol/inspector@2.12.0 "
+			lines := strings.Split(strings.TrimSpace(string(printed)), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("want 2 commands:\n%s", printed)
+			}
+			home := t.TempDir()
+			for i, line := range lines {
+				if !strings.HasPrefix(line, npx) {
+					t.Fatalf("command %d does not start with %q: %s", i, npx, line)
+				}
+				// The installed CLI in place of npx, nothing else changed.
+				line = `"$INSPECTOR_NODE" "$INSPECTOR_CLI" ` + strings.TrimPrefix(line, npx)
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+				run := exec.CommandContext(ctx, "sh", "-c", line)
+				run.Env = hermeticEnv(append(env, "INSPECTOR_NODE="+node, "INSPECTOR_CLI="+cli, "HOME="+home,
+					"PATH="+filepath.Dir(node)+":"+os.Getenv("PATH"), "NO_COLOR=1")...)
+				out, err := run.CombinedOutput()
+				cancel()
+				if err != nil {
+					t.Fatalf("command %d failed: %v\n%s\n%s", i, err, line, out)
+				}
+				want := []string{"odoo_record_retriever", `"name"`}[i]
+				if !strings.Contains(string(out), want) {
+					t.Errorf("command %d: output lacks %s:\n%s", i, want, out)
+				}
+			}
+		})
+	}
+}

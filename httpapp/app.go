@@ -9,13 +9,17 @@ package httpapp
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/limits"
 )
 
@@ -28,8 +32,16 @@ type Config struct {
 	// Threads, when set, serves the thread API under /api/v1 for callers
 	// with their own Odoo credentials.
 	Threads Threads
-	// Metrics, when set, serves /metrics (it checks its own token).
-	Metrics http.Handler
+	// MetricsHandler, when set, serves /metrics (it checks its own token).
+	MetricsHandler http.Handler
+	// Metrics, when set, counts and times every request by route pattern,
+	// method and status.
+	Metrics interface {
+		HTTPRequest(method, route string, status int, d time.Duration)
+	}
+	// BodyReadTimeout bounds how long a client may take to send a request
+	// body (0: no bound).
+	BodyReadTimeout time.Duration
 	// Auth checks every credential, on every route that takes one.
 	Auth Authenticator
 	// Rate limits requests per caller, /mcp and /api/v1 together (nil: no
@@ -41,6 +53,8 @@ type Config struct {
 	// MaxBodyBytes bounds what is read of a body here (default 1 MiB).
 	MaxBodyBytes int64
 	// Ready reports whether Odoo answers; /readyz fails while it does not.
+	// An error matching auth.ErrUnavailable says Odoo cannot be reached;
+	// any other, that it answered unexpectedly.
 	Ready func(ctx context.Context) error
 	// OnIdle runs after 30 s without a request in flight, before memory is
 	// handed back to the OS (e.g. closing idle connections to Odoo).
@@ -49,9 +63,12 @@ type Config struct {
 }
 
 // Threads is the thread API (letta/threads.Orchestrator): its handler,
-// given the middleware that authenticates each of its routes.
+// given the middleware that authenticates each of its routes, and its
+// route patterns (net/http syntax, /api/v1/threads/{thread_id}), which the
+// application routes to it and labels its metrics with.
 type Threads interface {
 	Handler(authenticate func(http.Handler) http.Handler) http.Handler
+	Paths() []string
 }
 
 type app struct {
@@ -75,6 +92,9 @@ func New(cfg Config) http.Handler {
 	// before anything logs; a panic is recovered and still logged.
 	e.Use(newIdleRelease(30*time.Second, cfg.OnIdle...).middleware)
 	e.Use(requestID)
+	if cfg.Metrics != nil {
+		e.Use(requestMetrics(cfg.Metrics))
+	}
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -83,6 +103,10 @@ func New(cfg Config) http.Handler {
 		},
 	}))
 	e.Use(requestLog(a.log))
+	// Every route: DNS rebinding and cross-site requests are refused, and
+	// a body must arrive in time.
+	e.Use(checkHostAndOrigin)
+	e.Use(bodyTimeout(cfg.BodyReadTimeout))
 
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -92,7 +116,14 @@ func New(cfg Config) http.Handler {
 			ctx, cancel := context.WithTimeout(c.Request().Context(), 5*time.Second)
 			defer cancel()
 			if err := cfg.Ready(ctx); err != nil {
-				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "error": err.Error()})
+				// Anyone may ask: the answer says why in general terms,
+				// the error (Odoo's address in it) goes to the log.
+				reason := "Odoo answered unexpectedly"
+				if errors.Is(err, auth.ErrUnavailable) {
+					reason = "Odoo is not reachable"
+				}
+				a.log.WarnContext(c.Request().Context(), "not ready", "reason", reason, "error", err.Error())
+				return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})
 			}
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
@@ -102,11 +133,31 @@ func New(cfg Config) http.Handler {
 		e.Any("/mcp", h)
 		e.Any("/mcp/", h)
 	}
-	if cfg.Metrics != nil {
-		e.GET("/metrics", echo.WrapHandler(cfg.Metrics))
+	if cfg.MetricsHandler != nil {
+		e.GET("/metrics", echo.WrapHandler(cfg.MetricsHandler))
 	}
 	if cfg.Threads != nil {
-		e.Any("/api/v1/*", echo.WrapHandler(cfg.Threads.Handler(ed.user)))
+		// The thread API routes each request itself (methods, path
+		// values); echo knows its paths so that anything else is echo's
+		// 404 and the metrics carry the route pattern.
+		h := echo.WrapHandler(cfg.Threads.Handler(ed.user))
+		seen := map[string]bool{}
+		for _, p := range cfg.Threads.Paths() {
+			if p = echoPath(p); !seen[p] {
+				seen[p] = true
+				e.Any(p, h)
+			}
+		}
 	}
 	return e
+}
+
+var wildcardRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// echoPath turns a net/http pattern's path into echo's syntax:
+// /threads/{thread_id} is /threads/:thread_id; {$} (the path ends here)
+// is dropped.
+func echoPath(p string) string {
+	p = strings.ReplaceAll(p, "{$}", "")
+	return wildcardRE.ReplaceAllString(p, ":$1")
 }

@@ -38,6 +38,10 @@ func (t threadsStub) Handler(authenticate func(http.Handler) http.Handler) http.
 	return authenticate(t.h)
 }
 
+func (threadsStub) Paths() []string {
+	return []string{"/api/v1/threads", "/api/v1/threads/{thread_id}"}
+}
+
 func do(t *testing.T, h http.Handler, method, path, authorization string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call"}`))

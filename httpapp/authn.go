@@ -36,10 +36,16 @@ type edge struct {
 // and list the tools, as "anonymous" of its address.
 func (e *edge) mcp(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A batch costs one request per message: refused above MaxBatch,
+		// and counted whole by the rate limit.
+		n, ok := e.batchSize(w, r)
+		if !ok {
+			return
+		}
 		id, err := e.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
 		if err != nil {
 			if e.publicToolList && !errors.Is(err, auth.ErrUnavailable) && e.onlyListing(w, r) {
-				if e.limited(w, "anonymous:"+clientIP(r)) {
+				if e.limited(w, "anonymous:"+clientIP(r), n) {
 					return
 				}
 				next.ServeHTTP(w, r)
@@ -48,7 +54,7 @@ func (e *edge) mcp(next http.Handler) http.Handler {
 			e.refuse(w, r, authFailure(err))
 			return
 		}
-		if e.limited(w, id.LimitKey()) {
+		if e.limited(w, id.LimitKey(), n) {
 			return
 		}
 		if id.Thread != nil {
@@ -80,7 +86,7 @@ func (e *edge) user(next http.Handler) http.Handler {
 			e.refuse(w, r, errNotUserCredential)
 			return
 		}
-		if e.limited(w, id.LimitKey()) {
+		if e.limited(w, id.LimitKey(), 1) {
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(auth.WithIdentity(r.Context(), id)))
@@ -95,9 +101,9 @@ func (e *edge) refuse(w http.ResponseWriter, r *http.Request, a answer) {
 	httperr.Write(w, a)
 }
 
-// limited answers 429 with Retry-After when key is over its rate.
-func (e *edge) limited(w http.ResponseWriter, key string) bool {
-	ok, after := e.rate.Allow(key)
+// limited answers 429 with Retry-After when key has not n requests left.
+func (e *edge) limited(w http.ResponseWriter, key string, n int) bool {
+	ok, after := e.rate.AllowN(key, n)
 	if ok {
 		return false
 	}

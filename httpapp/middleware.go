@@ -2,6 +2,8 @@ package httpapp
 
 import (
 	"log/slog"
+	"math"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -42,8 +44,32 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			}
 			log.LogAttrs(c.Request().Context(), level, "http request",
 				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
-				slog.Duration("duration", v.Latency), slog.String("request_id", v.RequestID))
+				slog.Float64("duration_ms", millis(v.Latency)), slog.String("request_id", v.RequestID))
 			return nil
 		},
 	})
 }
+
+// requestMetrics records every request once it is answered, with the route
+// pattern echo matched (c.Path(), never the raw URL: label values stay a
+// bounded set). It sits outside panic recovery and the request log, which
+// have answered any error by the time it looks at the status.
+func requestMetrics(m interface {
+	HTTPRequest(method, route string, status int, d time.Duration)
+}) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil && !c.Response().Committed {
+				c.Error(err)
+			}
+			m.HTTPRequest(c.Request().Method, c.Path(), c.Response().Status, time.Since(start))
+			return err
+		}
+	}
+}
+
+// millis is a duration in milliseconds (to the microsecond), for log lines:
+// the unit goes in the key (duration_ms), not bare nanoseconds.
+func millis(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }

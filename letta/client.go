@@ -39,6 +39,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 )
 
 // ClientVersion is the odoo-mcp version in the default User-Agent. The
@@ -106,16 +108,16 @@ type Client struct {
 func New(baseURL string, opts Options) (*Client, error) {
 	u, err := url.Parse(strings.TrimSpace(baseURL))
 	if err != nil {
-		return nil, fmt.Errorf("letta: base URL: %w", err)
+		return nil, fmt.Errorf("letta: base URL: %w", redact.Error(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("letta: base URL %q: scheme must be http or https", u.Redacted())
+		return nil, fmt.Errorf("letta: base URL %q: scheme must be http or https", redact.URL(u.String()))
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("letta: base URL %q: missing host", u.Redacted())
+		return nil, fmt.Errorf("letta: base URL %q: missing host", redact.URL(u.String()))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("letta: base URL %q: must not have a query or fragment", u.Redacted())
+		return nil, fmt.Errorf("letta: base URL %q: must not have a query or fragment", redact.URL(u.String()))
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
@@ -169,7 +171,7 @@ func NewTransport() *http.Transport {
 }
 
 // BaseURL returns the server's base URL (without credentials).
-func (c *Client) BaseURL() string { return c.base.Redacted() }
+func (c *Client) BaseURL() string { return redact.URL(c.base.String()) }
 
 // Health is the answer of GET /v1/health/.
 type Health struct {

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 )
 
 // Letta 0.16.7+ refuses MCP server URLs whose host is private (letta.md
@@ -65,14 +67,14 @@ func MCPURLBlockReason(rawURL string) (string, error) {
 func mcpURLHost(rawURL string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(rawURL))
 	if err != nil {
-		return "", fmt.Errorf("letta: MCP URL: %w", err)
+		return "", fmt.Errorf("letta: MCP URL: %w", redact.Error(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("letta: MCP URL %q: scheme must be http or https", u.Redacted())
+		return "", fmt.Errorf("letta: MCP URL %q: scheme must be http or https", redact.URL(u.String()))
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if host == "" {
-		return "", fmt.Errorf("letta: MCP URL %q: missing host", u.Redacted())
+		return "", fmt.Errorf("letta: MCP URL %q: missing host", redact.URL(u.String()))
 	}
 	return host, nil
 }

@@ -52,7 +52,12 @@ func (r *Rate) CountEvictions(onEvict func()) *Rate {
 
 // Allow takes one request for key. When refused, it says how long until a
 // request would be allowed (for Retry-After).
-func (r *Rate) Allow(key string) (ok bool, retryAfter time.Duration) {
+func (r *Rate) Allow(key string) (ok bool, retryAfter time.Duration) { return r.AllowN(key, 1) }
+
+// AllowN takes n requests for key at once (a JSON-RPC batch), all or none;
+// n above the burst costs the whole burst, so that it is never refused
+// for ever.
+func (r *Rate) AllowN(key string, n int) (ok bool, retryAfter time.Duration) {
 	if r == nil {
 		return true, 0
 	}
@@ -65,7 +70,7 @@ func (r *Rate) Allow(key string) (ok bool, retryAfter time.Duration) {
 	r.keys.Set(key, l, idleKey)
 	r.mu.Unlock()
 	now := time.Now()
-	res := l.ReserveN(now, 1)
+	res := l.ReserveN(now, min(max(n, 1), r.burst))
 	if d := res.DelayFrom(now); d > 0 {
 		res.CancelAt(now)
 		return false, d

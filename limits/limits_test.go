@@ -80,3 +80,24 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("open streams left: %v", s.open)
 	}
 }
+
+func TestAllowNTakesAllOrNone(t *testing.T) {
+	r := NewRate(0.001, 5)
+	if ok, _ := r.AllowN("alice", 4); !ok {
+		t.Fatal("4 of a burst of 5 refused")
+	}
+	if ok, after := r.AllowN("alice", 2); ok || after <= 0 {
+		t.Fatalf("2 with 1 left: ok=%v retry after %v", ok, after)
+	}
+	if ok, _ := r.Allow("alice"); !ok {
+		t.Fatal("the last one was taken by a refused batch")
+	}
+	// More than the burst costs the whole burst, never an endless refusal.
+	r = NewRate(1, 3)
+	if ok, _ := r.AllowN("bob", 10); !ok {
+		t.Fatal("a fresh bucket refused a batch larger than its burst")
+	}
+	if ok, _ := r.Allow("bob"); ok {
+		t.Fatal("the burst was not spent")
+	}
+}

@@ -25,9 +25,10 @@ import (
 )
 
 type stack struct {
-	fake *fakeodoo.Server
-	odoo *httptest.Server
-	mcp  *httptest.Server
+	endpoint *Endpoint
+	fake     *fakeodoo.Server
+	odoo     *httptest.Server
+	mcp      *httptest.Server
 }
 
 func newStack(t *testing.T, version string, mutate func(*testConfig)) *stack {
@@ -40,14 +41,15 @@ func newStack(t *testing.T, version string, mutate func(*testConfig)) *stack {
 		t.Fatal(err)
 	}
 	cfg := testConfig{Config: Config{Odoo: client, Auth: auth.NewAuthenticator(client, auth.Options{}), Version: "test"}}
-	cfg.Ready = func(ctx context.Context) error { _, err := client.Version(ctx); return err }
+	cfg.Ready = readyOf(func(ctx context.Context) error { _, err := client.Version(ctx); return err })
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	app := testApp(New(cfg.Config), cfg)
+	ep := New(cfg.Config)
+	app := testApp(ep, cfg)
 	mcpSrv := httptest.NewServer(app)
 	t.Cleanup(mcpSrv.Close)
-	return &stack{fake: fake, odoo: odooSrv, mcp: mcpSrv}
+	return &stack{endpoint: ep, fake: fake, odoo: odooSrv, mcp: mcpSrv}
 }
 
 func basicHeader(login, key string) string {
@@ -337,8 +339,12 @@ func TestAuditLine(t *testing.T) {
 	}
 	created := lines[0]
 	if created["tool"] != "odoo_record_creator" || created["model"] != "res.partner" || created["outcome"] != "ok" ||
-		created["db"] != s.fake.DB() || created["uid"] != float64(fakeodoo.AdminUID) || created["records"] != float64(1) || created["duration"] == nil {
+		created["db"] != s.fake.DB() || created["uid"] != float64(fakeodoo.AdminUID) || created["records"] != float64(1) {
 		t.Errorf("creator audit line: %v", created)
+	}
+	// Durations in milliseconds, the unit in the key (not bare nanoseconds).
+	if ms, ok := created["duration_ms"].(float64); !ok || ms <= 0 || ms > 60000 || created["duration"] != nil {
+		t.Errorf("creator audit line's duration: %v", created)
 	}
 	if ids, _ := created["record_ids"].([]any); len(ids) != 1 {
 		t.Errorf("record ids: %v", created["record_ids"])

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"time"
@@ -61,8 +62,24 @@ type Endpoint struct {
 	handler http.Handler
 	log     *slog.Logger
 	listed  map[string]bool // tools/list under the policy
+	known   map[string]bool // every registered tool, listed or not
+	// requests in flight, so that a tool call ends with its HTTP request
+	requests requests
 	// stdio is the credential of the stdio session, checked per call.
 	stdio string
+}
+
+// unknownTool is the one metric label and audit value of every tool name
+// that is not a registered tool: a caller can send any name, and each
+// would otherwise become a new metric series.
+const unknownTool = "unknown"
+
+// toolLabel is name when it names a registered tool, else unknownTool.
+func (ep *Endpoint) toolLabel(name string) string {
+	if ep.known[name] {
+		return name
+	}
+	return unknownTool
 }
 
 // Instructions tell an MCP client how to use the tools well.
@@ -76,7 +93,10 @@ func New(cfg Config) *Endpoint {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	ep := &Endpoint{cfg: cfg, log: cfg.Logger, listed: tools.Listed(cfg.Policy)}
+	ep := &Endpoint{cfg: cfg, log: cfg.Logger, listed: tools.Listed(cfg.Policy), known: map[string]bool{}}
+	for _, t := range tools.Inventory() {
+		ep.known[t.Def.Name] = true
+	}
 	// The SDK logs every session at info; keep only its warnings.
 	sdkLog := slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn})
 	ep.server = gomcp.NewServer(&gomcp.Implementation{Name: "odoo-mcp", Title: "Odoo", Version: cfg.Version},
@@ -91,7 +111,7 @@ func New(cfg Config) *Endpoint {
 	})
 	// Outermost first: the caller and request id are in the context
 	// before the tool list is filtered or a call is audited.
-	ep.server.AddReceivingMiddleware(ep.resolve, mcpRequestID, ep.filterToolList, ep.audit)
+	ep.server.AddReceivingMiddleware(ep.resolve, mcpRequestID, ep.cancelWithRequest, ep.filterToolList, ep.audit)
 	sdk := gomcp.NewStreamableHTTPHandler(func(*http.Request) *gomcp.Server { return ep.server },
 		&gomcp.StreamableHTTPOptions{
 			Stateless:           !cfg.Stateful,
@@ -99,10 +119,15 @@ func New(cfg Config) *Endpoint {
 			MaxRequestBodyBytes: cfg.MaxBodyBytes,
 			Logger:              sdkLog,
 		})
-	ep.handler = sdk
+	var h http.Handler = sdk
 	if cfg.Stateful {
-		ep.handler = handOver(sdk)
+		h = handOver(sdk)
 	}
+	ep.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del(requestHeader)
+		defer ep.requests.track(r)()
+		h.ServeHTTP(w, r)
+	})
 	return ep
 }
 
@@ -284,7 +309,13 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 		ctx, touched := tools.WithAudit(ctx)
 		res, err := next(ctx, method, req)
 		params, _ := req.GetParams().(*gomcp.CallToolParamsRaw)
-		attrs := []any{"tool", toolName(params), "duration", time.Since(start)}
+		name := toolName(params)
+		label := ep.toolLabel(name)
+		attrs := []any{"tool", label, "duration_ms", millis(time.Since(start))}
+		if label != name {
+			// Say what was asked for, bounded: the name is the caller's.
+			attrs = append(attrs, "requested_tool", truncateName(name))
+		}
 		if touched.Model != "" {
 			attrs = append(attrs, "model", touched.Model)
 		}
@@ -309,7 +340,7 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 			ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
 		}
 		if ep.cfg.Metrics != nil {
-			ep.cfg.Metrics.ToolCall(toolName(params), outcome, time.Since(start))
+			ep.cfg.Metrics.ToolCall(label, outcome, time.Since(start))
 		}
 		return res, err
 	}
@@ -322,6 +353,19 @@ func auditIDs(ids []int64) []int64 {
 		return ids[:max]
 	}
 	return ids
+}
+
+// millis is a duration in milliseconds (to the microsecond), for log lines:
+// the unit goes in the key (duration_ms), not bare nanoseconds.
+func millis(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
+
+// truncateName bounds a caller-given name written in a log line.
+func truncateName(s string) string {
+	const max = 64
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
 }
 
 func toolName(p *gomcp.CallToolParamsRaw) string {

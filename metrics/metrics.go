@@ -27,6 +27,8 @@ type Metrics struct {
 	lettaReqs    *prometheus.CounterVec
 	openStreams  prometheus.Gauge
 	threadOps    *prometheus.CounterVec
+	httpReqs     *prometheus.CounterVec
+	httpLatency  *prometheus.HistogramVec
 	evictions    *prometheus.CounterVec
 }
 
@@ -60,11 +62,24 @@ func New() *Metrics {
 	m.threadOps = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "odoo_mcp_thread_operations_total", Help: "Thread API operations by operation and HTTP status class.",
 	}, []string{"op", "outcome"})
+	// HTTP server metrics carry OpenTelemetry's semantic-convention names
+	// (http.server.request.duration; http.request.method, http.route,
+	// http.response.status_code) as Prometheus spells them, so dashboards
+	// made for those conventions work unchanged.
+	httpLabels := []string{"http_request_method", "http_route", "http_response_status_code"}
+	m.httpReqs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "http_server_requests_total", Help: "HTTP requests served, by method, route pattern and status code.",
+	}, httpLabels)
+	m.httpLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "http_server_request_duration_seconds", Help: "Duration of HTTP requests served (streams: until they end), by method, route pattern and status code.",
+		// OpenTelemetry's advised boundaries for http.server.request.duration.
+		Buckets: []float64{.005, .01, .025, .05, .075, .1, .25, .5, .75, 1, 2.5, 5, 7.5, 10},
+	}, httpLabels)
 	m.evictions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "odoo_mcp_cache_evictions_total", Help: "Entries pushed out of a full cache, by cache (credentials, fields, rate_limit): many mean the bound is too small, or a flood of distinct keys.",
 	}, []string{"cache"})
 	for _, c := range []prometheus.Collector{m.toolCalls, m.toolLatency, m.odooRequests, m.odooLatency, m.authCache,
-		m.lettaReqs, m.openStreams, m.threadOps, m.evictions,
+		m.lettaReqs, m.openStreams, m.threadOps, m.httpReqs, m.httpLatency, m.evictions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
@@ -155,6 +170,33 @@ func (m *Metrics) ThreadOperation(op string, status int) {
 	if m != nil {
 		m.threadOps.WithLabelValues(op, statusClass(status)).Inc()
 	}
+}
+
+// httpMethods are the method label values kept as they are; any other
+// method a client sends is "_OTHER", as the OpenTelemetry conventions say.
+var httpMethods = map[string]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true, "PATCH": true, "OPTIONS": true,
+}
+
+// HTTPRequest records one HTTP request served. route is the route pattern
+// the router matched (e.g. /api/v1/threads/:thread_id), never the raw path;
+// "" (no route matched) is recorded as "unmatched".
+func (m *Metrics) HTTPRequest(method, route string, status int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	if !httpMethods[method] {
+		method = "_OTHER"
+	}
+	if route == "" {
+		route = "unmatched"
+	}
+	code := "_OTHER"
+	if status >= 100 && status <= 599 {
+		code = strconv.Itoa(status)
+	}
+	m.httpReqs.WithLabelValues(method, route, code).Inc()
+	m.httpLatency.WithLabelValues(method, route, code).Observe(d.Seconds())
 }
 
 func statusClass(status int) string {

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 )
 
 // Protocol names one of Odoo's external APIs.
@@ -71,6 +73,7 @@ const (
 // one pooled HTTP client, so connections are reused across calls.
 type Client struct {
 	base    string
+	shown   string // base without its password, for messages
 	db      string
 	timeout time.Duration
 	maxBody int64
@@ -88,7 +91,7 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(strings.TrimRight(cfg.URL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("odoo URL %q must be an absolute http(s) URL", cfg.URL)
+		return nil, fmt.Errorf("odoo URL %q must be an absolute http(s) URL", redact.URL(cfg.URL))
 	}
 	if cfg.DB == "" {
 		return nil, errors.New("odoo database name is required")
@@ -99,6 +102,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		base:       u.String(),
+		shown:      redact.URL(u.String()),
 		db:         cfg.DB,
 		timeout:    cfg.Timeout,
 		maxBody:    cfg.MaxResponseBytes,
@@ -144,8 +148,8 @@ func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 // DB is the database every call goes to.
 func (c *Client) DB() string { return c.db }
 
-// URL is Odoo's base URL.
-func (c *Client) URL() string { return c.base }
+// URL is Odoo's base URL as it may be shown: a password in it is masked.
+func (c *Client) URL() string { return c.shown }
 
 // ServerVersion is what common.version reports.
 type ServerVersion struct {
@@ -180,6 +184,9 @@ func (c *Client) Version(ctx context.Context) (ServerVersion, error) {
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return v, fmt.Errorf("%w: common.version: %v", ErrProtocol, err)
+	}
+	if v.ServerVersion == "" {
+		return v, fmt.Errorf("%w: common.version answered without a server_version, which does not look like Odoo", ErrProtocol)
 	}
 	return v, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -345,5 +346,93 @@ func TestObserveSeesEveryRequest(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("%d: %v, want %v", i, got[i], want[i])
 		}
+	}
+}
+
+// A web server that is not Odoo is named as such, in one line: status,
+// content type and a short excerpt of the page, without its markup.
+func TestNotOdooAnswers(t *testing.T) {
+	page := "<!DOCTYPE html>\n<html><head><title>Welcome</title><style>body{color:red}</style></head>\n<body>\n<h1>Welcome to nginx!</h1>\r\n<p>If you see this page, the nginx web server is successfully installed &amp; working.</p>\n<script>alert(1)</script></body></html>\n"
+	for _, tc := range []struct {
+		name, ctype string
+		status      int
+		body        string
+		want        []string
+	}{
+		{"an HTML page", "text/html", http.StatusOK, page,
+			[]string{"POST /jsonrpc answered HTTP 200 OK (text/html)", `"Welcome to nginx! If you see this page`, "does not look like Odoo"}},
+		{"a 404 page", "text/html; charset=utf-8", http.StatusNotFound, "<html><body><h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p></body></html>",
+			[]string{"HTTP 404 Not Found (text/html; charset=utf-8)", `"Not Found The requested URL was not found on this server."`}},
+		{"plain text", "text/plain", http.StatusMethodNotAllowed, "Method\tNot\nAllowed\x00",
+			[]string{"HTTP 405 Method Not Allowed (text/plain)", `"Method Not Allowed"`}},
+		{"no body", "", http.StatusForbidden, "", []string{"HTTP 403 Forbidden (no content type), which"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestClient(t, ProtocolJSONRPC, func(w http.ResponseWriter, r *http.Request) {
+				w.Header()["Content-Type"] = nil
+				if tc.ctype != "" {
+					w.Header().Set("Content-Type", tc.ctype)
+				}
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			})
+			_, err := c.Version(context.Background())
+			var ne *NotOdooError
+			if !errors.As(err, &ne) || !errors.Is(err, ErrProtocol) {
+				t.Fatalf("got %v, want a NotOdooError", err)
+			}
+			msg := err.Error()
+			for _, want := range tc.want {
+				if !strings.Contains(msg, want) {
+					t.Errorf("%q lacks %q", msg, want)
+				}
+			}
+			if strings.ContainsAny(msg, "<>\n\r\t\x00") || strings.Contains(msg, "alert") || strings.Contains(msg, "color:red") || len(msg) > 250 {
+				t.Errorf("not one clean line: %q", msg)
+			}
+		})
+	}
+	// A JSON answer without Odoo's version is not Odoo either.
+	c := newTestClient(t, ProtocolJSONRPC, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"jsonrpc":"2.0","id":1,"result":{"status":"ok"}}`)
+	})
+	if _, err := c.Version(context.Background()); !errors.Is(err, ErrProtocol) || !strings.Contains(err.Error(), "does not look like Odoo") {
+		t.Errorf("JSON without server_version: %v", err)
+	}
+}
+
+// The database is checked without a login: db.db_exist, and db.list for
+// the names Odoo offers (refused when list_db is off).
+func TestDatabaseService(t *testing.T) {
+	listDB := true
+	c := newTestClient(t, ProtocolJSONRPC, func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			ID     int64 `json:"id"`
+			Params struct {
+				Service, Method string
+				Args            []any
+			}
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case req.Params.Service == "db" && req.Params.Method == "db_exist":
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%d,"result":%t}`, req.ID, req.Params.Args[0] == "prod")
+		case req.Params.Service == "db" && req.Params.Method == "list" && listDB:
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%d,"result":["prod","staging"]}`, req.ID)
+		default:
+			io.WriteString(w, rpcErrorBody(200, "odoo.exceptions.AccessDenied", "Access Denied"))
+		}
+	})
+	if ok, err := c.DatabaseExists(context.Background()); err != nil || ok {
+		t.Errorf("db_exist of odoo: %v %v, want false", ok, err)
+	}
+	if dbs, err := c.Databases(context.Background()); err != nil || strings.Join(dbs, ",") != "prod,staging" {
+		t.Errorf("list: %v %v", dbs, err)
+	}
+	listDB = false
+	if _, err := c.Databases(context.Background()); !errors.Is(err, ErrAccessDenied) {
+		t.Errorf("list with list_db off: %v, want access denied", err)
 	}
 }

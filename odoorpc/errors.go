@@ -3,7 +3,11 @@ package odoorpc
 import (
 	"errors"
 	"fmt"
+	"html"
+	"net/http"
+	"regexp"
 	"strings"
+	"unicode"
 )
 
 // Sentinel errors, one per kind of Odoo failure. An *Error unwraps to the
@@ -145,3 +149,73 @@ func databaseName(msg string) string {
 	}
 	return "the database does not exist"
 }
+
+// NotOdooError says that something other than Odoo's API answered at the
+// configured URL: a web server's page, a proxy's, a login form. It unwraps
+// to ErrProtocol. Error is one line, whatever the body held.
+type NotOdooError struct {
+	Op          string // what was asked, e.g. "POST /jsonrpc"
+	Status      int    // HTTP status
+	ContentType string // as the server sent it, may be empty
+	Excerpt     string // the start of the body as text: tags, markup and line breaks removed
+}
+
+func (e *NotOdooError) Error() string {
+	ct := e.ContentType
+	if ct == "" {
+		ct = "no content type"
+	}
+	msg := fmt.Sprintf("%s answered HTTP %d %s (%s)", e.Op, e.Status, http.StatusText(e.Status), ct)
+	if e.Excerpt != "" {
+		msg += fmt.Sprintf(": %q", e.Excerpt)
+	}
+	return msg + ", which does not look like Odoo"
+}
+
+func (e *NotOdooError) Unwrap() error { return ErrProtocol }
+
+func newNotOdooError(op string, status int, h http.Header, body []byte) *NotOdooError {
+	ct := h.Get("Content-Type")
+	if len(ct) > 60 {
+		ct = ct[:60]
+	}
+	return &NotOdooError{Op: op, Status: status, ContentType: excerpt([]byte(ct), 60), Excerpt: excerpt(body, 80)}
+}
+
+var (
+	htmlInvisible = regexp.MustCompile(`(?is)<!--.*?-->|<(script|style|head)\b.*?</(script|style|head)\s*>`)
+	htmlTag       = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// excerpt is the start of an answer body as one line of plain text, at
+// most max bytes: markup, entities, control characters and runs of
+// spaces are removed, so a web page can be quoted in a message or a log.
+func excerpt(b []byte, max int) string {
+	const scan = 64 << 10 // the start of a page is enough
+	if len(b) > scan {
+		b = b[:scan]
+	}
+	s := string(b)
+	if strings.Contains(s, "<") {
+		s = htmlInvisible.ReplaceAllString(s, " ")
+		s = htmlTag.ReplaceAllString(s, " ")
+		s = html.UnescapeString(s)
+	}
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -16,6 +16,11 @@ type json2Error struct {
 // json2 runs a Call through POST /json/2/<model>/<method>. Parameters are
 // bound by name: ids and context are reserved keys beside the kwargs.
 func (c *Client) json2(ctx context.Context, key string, call Call) (json.RawMessage, error) {
+	if !validHeaderValue(key) {
+		// The HTTP client would refuse the header, which would read as
+		// Odoo being unreachable: it is the caller's credential that is bad.
+		return nil, &Error{Kind: ErrAccessDenied, Message: "the API key contains a character an HTTP header cannot carry (a control character such as a newline)"}
+	}
 	body, err := json2Body(call)
 	if err != nil {
 		return nil, err
@@ -110,4 +115,15 @@ func nameArguments(call Call, body map[string]any) error {
 		body[names[i]] = v
 	}
 	return nil
+}
+
+// validHeaderValue reports whether v can be sent as an HTTP header value
+// (RFC 9110: no control character but tab, no DEL).
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; (b < 0x20 && b != '\t') || b == 0x7f {
+			return false
+		}
+	}
+	return true
 }

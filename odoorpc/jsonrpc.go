@@ -1,9 +1,9 @@
 package odoorpc
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -48,11 +48,20 @@ func (c *Client) jsonrpc(ctx context.Context, service, method string, args []any
 // rpc posts the request encode writes with a new request id.
 func (c *Client) rpc(ctx context.Context, encode func(dst []byte, id int64) ([]byte, error)) (json.RawMessage, error) {
 	id := requestID.Add(1)
-	status, _, body, err := c.post(ctx, "/jsonrpc", func(dst []byte) ([]byte, error) { return encode(dst, id) }, nil)
+	status, header, body, err := c.post(ctx, "/jsonrpc", func(dst []byte) ([]byte, error) { return encode(dst, id) }, nil)
 	if err != nil {
 		return nil, err
 	}
-	return decodeRPC(status, body)
+	raw, err := decodeRPC(status, body)
+	if err != nil && (status != http.StatusOK || !isJSON(header)) {
+		// Odoo answers /jsonrpc with 200 and JSON, errors included:
+		// anything else is another server at ODOO_URL.
+		var oe *Error
+		if !errors.As(err, &oe) {
+			return nil, newNotOdooError("POST /jsonrpc", status, header, body)
+		}
+	}
+	return raw, err
 }
 
 // appendEnvelope writes a JSON-RPC request up to its arguments:
@@ -151,11 +160,4 @@ func (c *Client) appendExecuteKW(dst []byte, id int64, cred Credentials, call Ca
 	return append(dst, "]}}"...), err
 }
 
-func snippet(b []byte) string {
-	b = bytes.TrimSpace(b)
-	const max = 120
-	if len(b) > max {
-		return string(b[:max]) + "…"
-	}
-	return string(b)
-}
+func snippet(b []byte) string { return excerpt(b, 120) }

@@ -99,6 +99,13 @@ func (e *env) create(ctx context.Context, c Caller, in creatorArgs) (creatorResu
 		}
 		vals = append(vals, m)
 	}
+	if rel := e.relationsOf(ctx, c, in.Model); rel != nil {
+		for _, m := range vals {
+			if err := rel.values(in.Model, "", m, "the values"); err != nil {
+				return res, err
+			}
+		}
+	}
 	// A list always yields a list of ids, on JSON-RPC and JSON-2 alike.
 	// Odoo 16-18 read create's values positionally (call_kw looks at args[0]).
 	raw, err := e.execute(ctx, c, odoorpc.Call{Model: in.Model, Method: "create", Args: []any{vals}})

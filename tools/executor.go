@@ -133,6 +133,11 @@ func (e *env) executeMethod(ctx context.Context, c Caller, in executorArgs) (exe
 	if err := e.Policy.checkMethod(in.Model, in.Method); err != nil {
 		return res, err
 	}
+	if rel := e.relationsOf(ctx, c, in.Model); rel != nil {
+		if err := rel.call(in.Method, in.Args, in.Kwargs); err != nil {
+			return res, err
+		}
+	}
 	call := odoorpc.Call{Model: in.Model, Method: in.Method, Args: in.Args, Kwargs: in.Kwargs}
 	if len(in.RecordIDs) > 0 {
 		call.IDs = in.RecordIDs

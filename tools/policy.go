@@ -62,13 +62,21 @@ func (p Policy) checkModel(model string) error {
 	if strings.ContainsAny(model, " /\\?#") {
 		return argErrorf("%q is not a model name; use a technical name such as res.partner", model)
 	}
-	if matchAny(p.DenyModels, model) {
-		return &PolicyError{Msg: fmt.Sprintf("model %s is not available through odoo-mcp (denied by configuration)", model)}
-	}
-	if len(p.AllowModels) > 0 && !matchAny(p.AllowModels, model) {
-		return &PolicyError{Msg: fmt.Sprintf("model %s is not available through odoo-mcp (not in the allowed models)", model)}
+	if reason, ok := p.modelAllowed(model); !ok {
+		return &PolicyError{Msg: fmt.Sprintf("model %s is not available through odoo-mcp (%s)", model, reason)}
 	}
 	return nil
+}
+
+// modelAllowed applies the model lists; when it refuses, reason says which.
+func (p Policy) modelAllowed(model string) (reason string, ok bool) {
+	if matchAny(p.DenyModels, model) {
+		return "denied by configuration", false
+	}
+	if len(p.AllowModels) > 0 && !matchAny(p.AllowModels, model) {
+		return "not in the allowed models", false
+	}
+	return "", true
 }
 
 // checkMethod refuses private methods before Odoo is asked (Odoo would

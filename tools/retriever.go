@@ -98,6 +98,17 @@ func (e *env) retrieve(ctx context.Context, c Caller, in retrieverArgs) (retriev
 		res.Note = fmt.Sprintf("limit %d lowered to the server maximum %d", limit, e.Policy.MaxLimit)
 		limit = e.Policy.MaxLimit
 	}
+	if rel := e.relationsOf(ctx, c, in.Model); rel != nil {
+		if err := rel.domain(in.Model, "", in.Domain, "the domain"); err != nil {
+			return res, err
+		}
+		if err := rel.order(in.Model, in.Order, "the order"); err != nil {
+			return res, err
+		}
+		if err := rel.fieldList(in.Model, in.Fields, "the fields"); err != nil {
+			return res, err
+		}
+	}
 	fields := in.Fields
 	if len(fields) == 0 {
 		all, err := e.fieldsOf(ctx, c, in.Model)

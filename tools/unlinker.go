@@ -78,6 +78,11 @@ func (e *env) unlink(ctx context.Context, c Caller, in unlinkerArgs) (unlinkerRe
 	if domain == nil {
 		domain = Domain{}
 	}
+	if rel := e.relationsOf(ctx, c, in.Model); rel != nil {
+		if err := rel.domain(in.Model, "", domain, "the domain"); err != nil {
+			return res, err
+		}
+	}
 	// search_read finds the records and their names in one round trip.
 	raw, err := e.execute(ctx, c, odoorpc.Call{Model: in.Model, Method: "search_read",
 		Kwargs: map[string]any{"domain": domain, "fields": []string{"display_name"}, "limit": limit + 1}})

@@ -73,6 +73,11 @@ func (e *env) update(ctx context.Context, c Caller, in updaterArgs) (updaterResu
 	if err != nil {
 		return res, err
 	}
+	if rel := e.relationsOf(ctx, c, in.Model); rel != nil {
+		if err := rel.values(in.Model, "", vals, "the values"); err != nil {
+			return res, err
+		}
+	}
 	ids, more, err := e.searchIDs(ctx, c, in.Model, in.Domain, in.Limit, 1)
 	if err != nil {
 		return res, err
@@ -108,6 +113,11 @@ func (e *env) searchIDs(ctx context.Context, c Caller, model string, domain Doma
 	}
 	if domain == nil {
 		domain = Domain{}
+	}
+	if rel := e.relationsOf(ctx, c, model); rel != nil {
+		if err := rel.domain(model, "", domain, "the domain"); err != nil {
+			return nil, false, err
+		}
 	}
 	raw, err := e.execute(ctx, c, odoorpc.Call{Model: model, Method: "search",
 		Kwargs: map[string]any{"domain": domain, "limit": limit + 1}})

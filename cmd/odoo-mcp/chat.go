@@ -18,6 +18,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/requestid"
 )
@@ -86,9 +87,9 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if thread == "" {
 		problems = append(problems, "--thread is required")
 	}
-	u, err := url.Parse(strings.TrimRight(strings.TrimSpace(serverURL), "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		problems = append(problems, fmt.Sprintf("--url (ODOO_MCP_URL) %q must be an http(s) URL such as http://127.0.0.1:8808", serverURL))
+	u, _ := url.Parse(strings.TrimRight(strings.TrimSpace(serverURL), "/"))
+	if err := checkURL("--url (ODOO_MCP_URL)", serverURL, "http://127.0.0.1:8808"); err != nil {
+		problems = append(problems, err.Error())
 	}
 	cred := credentialFromEnv()
 	if !cred.Set() {
@@ -241,7 +242,7 @@ func (c *chatCmd) do(ctx context.Context, method, path string, body any, accept 
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return nil, fmt.Errorf("%s %s: %w (is odoo-mcp serve running there, with LETTA_BASE_URL?)", method, c.base+path, err)
+		return nil, fmt.Errorf("%s %s: %w (is odoo-mcp serve running there, with LETTA_BASE_URL?)", method, redact.URL(c.base)+path, err)
 	}
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()
@@ -250,7 +251,7 @@ func (c *chatCmd) do(ctx context.Context, method, path string, body any, accept 
 		json.Unmarshal(b, e)
 		if e.Status == http.StatusNotFound && e.Code == "" {
 			// Not the thread API's own 404 (which names its error).
-			e.Message = "no thread API at " + c.base + " (odoo-mcp serves it when LETTA_BASE_URL is set)"
+			e.Message = "no thread API at " + redact.URL(c.base) + " (odoo-mcp serves it when LETTA_BASE_URL is set)"
 		}
 		return nil, e
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ type serveConfig struct {
 	GCPercent         int
 	ShutdownTimeout   time.Duration
 	ReadHeaderTimeout time.Duration
+	ReadBodyTimeout   time.Duration
 
 	MetricsToken string // secret
 
@@ -196,6 +198,7 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.Bool(&c.JSONResponse, "json-response", "ODOO_MCP_JSON_RESPONSE", false, "answer MCP POSTs with application/json instead of SSE")
 	f.Int64(&c.MaxBodyBytes, "max-body-bytes", "ODOO_MCP_MAX_BODY_BYTES", 1<<20, "largest accepted request body")
 	f.Duration(&c.ReadHeaderTimeout, "read-header-timeout", "ODOO_MCP_READ_HEADER_TIMEOUT", 10*time.Second, "how long a client may take to send its request headers")
+	f.Duration(&c.ReadBodyTimeout, "read-body-timeout", "ODOO_MCP_READ_BODY_TIMEOUT", 30*time.Second, "how long a client may take to send its request body (responses and streams are not bounded by it)")
 	f.Int(&c.GCPercent, "gc-percent", "ODOO_MCP_GC_PERCENT", 200, "Go garbage collector target (GOGC); 200 trades a few MiB under load for 1.3-1.9x the throughput of 100 here; a GOGC variable wins")
 	f.Duration(&c.ShutdownTimeout, "shutdown-timeout", "ODOO_MCP_SHUTDOWN_TIMEOUT", 15*time.Second, "on SIGTERM, how long in-flight tool calls and streams may finish")
 	f.Secret(&c.MetricsToken, "metrics-token", "ODOO_MCP_METRICS_TOKEN", "serve Prometheus metrics at /metrics to scrapers sending Authorization: Bearer <token> (at least 16 characters; unset: no /metrics)")
@@ -226,6 +229,8 @@ func (c *serveConfig) validate() error {
 	if !c.Demo {
 		if c.OdooURL == "" {
 			errs = append(errs, errors.New("--odoo-url (ODOO_URL) is required, or use --demo"))
+		} else if err := checkURL(settingOdooURL, c.OdooURL, "https://odoo.example.com"); err != nil {
+			errs = append(errs, err)
 		}
 		if c.OdooDB == "" {
 			errs = append(errs, errors.New("--odoo-db (ODOO_DB) is required, or use --demo"))
@@ -235,6 +240,15 @@ func (c *serveConfig) validate() error {
 	}
 	if _, err := odoorpc.ParseProtocol(c.OdooProtocol); err != nil {
 		errs = append(errs, err)
+	}
+	// The public URL is checked here, with or without Letta: doctor and
+	// config use it too.
+	if strings.TrimSpace(c.PublicURL) != "" {
+		if err := checkURL(settingPublicURL, c.PublicURL, "https://odoo-mcp.example.com"); err != nil {
+			errs = append(errs, err)
+		} else if _, err := threads.MCPURL(c.PublicURL); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %v", settingPublicURL, err))
+		}
 	}
 	if _, err := c.odooContext(); err != nil {
 		errs = append(errs, err)
@@ -254,7 +268,7 @@ func (c *serveConfig) validate() error {
 	if c.DefaultLimit <= 0 || c.MaxLimit <= 0 {
 		errs = append(errs, errors.New("--default-limit and --max-limit must be positive"))
 	}
-	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 || c.ShutdownTimeout <= 0 || c.ReadHeaderTimeout <= 0 {
+	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 || c.ShutdownTimeout <= 0 || c.ReadHeaderTimeout <= 0 || c.ReadBodyTimeout <= 0 {
 		errs = append(errs, errors.New("timeouts and cache TTLs must be positive"))
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
@@ -276,13 +290,13 @@ func (c *serveConfig) validateLetta() []error {
 		return nil
 	}
 	var errs []error
-	if _, err := letta.New(c.LettaURL, letta.Options{}); err != nil {
-		errs = append(errs, fmt.Errorf("--letta-url (LETTA_BASE_URL): %v", err))
+	if err := checkURL(settingLettaURL, c.LettaURL, "http://localhost:8283"); err != nil {
+		errs = append(errs, err)
+	} else if _, err := letta.New(c.LettaURL, letta.Options{}); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %v", settingLettaURL, err))
 	}
 	if strings.TrimSpace(c.PublicURL) == "" {
 		errs = append(errs, errors.New("--public-url (ODOO_MCP_PUBLIC_URL) is required with LETTA_BASE_URL: the URL at which Letta reaches this server, e.g. https://odoo-mcp.example.com"))
-	} else if _, err := threads.MCPURL(c.PublicURL); err != nil {
-		errs = append(errs, fmt.Errorf("--public-url (ODOO_MCP_PUBLIC_URL): %v", err))
 	}
 	switch {
 	case c.SigningKey == "":
@@ -332,4 +346,57 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// The URL settings, as error messages name them.
+const (
+	settingOdooURL   = "--odoo-url (ODOO_URL)"
+	settingLettaURL  = "--letta-url (LETTA_BASE_URL)"
+	settingPublicURL = "--public-url (ODOO_MCP_PUBLIC_URL)"
+)
+
+// checkURL checks a URL setting: an absolute http or https URL with a
+// host. Its error names the setting and the fix, and shows the value
+// without its password (a proxy's Basic credentials may sit in it).
+func checkURL(setting, value, example string) error {
+	v := strings.TrimSpace(value)
+	u, err := url.Parse(v)
+	var fix string
+	switch {
+	case err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "":
+		return nil
+	case !strings.Contains(v, "://"):
+		fix = "write it with its scheme: http://" + redactURL(v) + " (or https://)"
+	case err == nil && u.Scheme != "http" && u.Scheme != "https":
+		fix = fmt.Sprintf("use http:// or https:// (not %s://), e.g. %s", u.Scheme, example)
+	default:
+		fix = "give the scheme and host, e.g. " + example
+	}
+	return fmt.Errorf("%s %q is not an http(s) URL: %s", setting, redactURL(v), fix)
+}
+
+// redactURL hides the password of a URL's user information, as
+// url.URL.Redacted does, also in a value url.Parse refuses.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Scheme != "" && u.Host != "" {
+		return u.Redacted()
+	}
+	rest := raw
+	prefix := ""
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if at < 0 {
+		return raw
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if !hasPass {
+		return raw
+	}
+	return prefix + user + ":xxxxx" + rest[at:]
 }

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 )
@@ -127,6 +128,24 @@ func runConfig(args []string, stdout, stderr io.Writer) int {
 	if len(errs) > 0 {
 		fmt.Fprintf(stderr, "odoo-mcp config: %v\n\n", errors.Join(errs...))
 		fs.Usage()
+		return 2
+	}
+	// A configuration with a URL odoo-mcp would refuse would fail later,
+	// in the client: say so now (without the usage, whose defaults show
+	// the environment's values).
+	for _, u := range []struct{ setting, value, example string }{
+		{settingOdooURL, cfg.OdooURL, "https://odoo.example.com"},
+		{settingPublicURL, cfg.PublicURL, "https://odoo-mcp.example.com"},
+		{settingLettaURL, cfg.LettaURL, "http://localhost:8283"},
+	} {
+		if strings.TrimSpace(u.value) != "" {
+			if err := checkURL(u.setting, u.value, u.example); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		fmt.Fprintf(stderr, "odoo-mcp config: bad configuration:\n%v\n", errors.Join(errs...))
 		return 2
 	}
 	c.cfg, c.fs, c.cred = cfg, fs, credentialFromEnv()
@@ -345,11 +364,18 @@ func (c *configCmd) printLetta() error {
 }
 
 // printInspector prints MCP Inspector CLI commands: list the tools, and
-// call the retriever.
+// call the retriever. The Inspector's options come before "--" and the
+// server's command after it (options after "--" would go to odoo-mcp).
+// The credential is never written: the commands read ODOO_LOGIN and
+// ODOO_API_KEY from the environment they run in.
 func (c *configCmd) printInspector() error {
-	var target []string
+	var target, server []string
 	if c.transport == "stdio" {
+		// The Inspector starts the server with only HOME, PATH and a few
+		// more of its own environment, plus what -e gives.
 		env := c.stdioEnv()
+		delete(env, envLogin)
+		delete(env, envAPIKey)
 		keys := make([]string, 0, len(env))
 		for k := range env {
 			keys = append(keys, k)
@@ -358,16 +384,36 @@ func (c *configCmd) printInspector() error {
 		for _, k := range keys {
 			target = append(target, "-e", shellQuote(k+"="+env[k]))
 		}
-		target = append(target, "--", shellQuote(c.binary()), "stdio")
+		if c.cred.Set() || !c.cfg.Demo {
+			if c.cred.Login != "" || !c.cred.Set() {
+				target = append(target, "-e", `"`+envLogin+`=$`+envLogin+`"`)
+			}
+			target = append(target, "-e", `"`+envAPIKey+`=$`+envAPIKey+`"`)
+		}
+		server = []string{"--", shellQuote(c.binary()), "stdio"}
 	} else {
-		target = []string{shellQuote(c.mcpURL()), "--transport", "http", "--header", shellQuote("Authorization: " + c.header())}
+		target = []string{shellQuote(c.mcpURL()), "--transport", "http", "--header", `"Authorization: ` + c.headerFromEnv() + `"`}
 	}
 	cmd := "npx " + inspectorPackage + " --cli " + strings.Join(target, " ")
-	fmt.Fprintf(c.out, "%s --method tools/list\n", cmd)
-	fmt.Fprintf(c.out, "%s --method tools/call --tool-name odoo_record_retriever --tool-args-json %s\n",
-		cmd, shellQuote(`{"model":"res.partner","fields":["name"],"limit":5}`))
+	tail := ""
+	if len(server) > 0 {
+		tail = " " + strings.Join(server, " ")
+	}
+	fmt.Fprintf(c.out, "%s --method tools/list%s\n", cmd, tail)
+	fmt.Fprintf(c.out, "%s --method tools/call --tool-name odoo_record_retriever --tool-args-json %s%s\n",
+		cmd, shellQuote(`{"model":"res.partner","fields":["name"],"limit":5}`), tail)
 	c.note("MCP Inspector needs Node 22; without --cli it opens its web UI")
 	return nil
+}
+
+// headerFromEnv is a shell expression of the Authorization header built,
+// when the command runs, from ODOO_LOGIN and ODOO_API_KEY (tr, not
+// base64 -w0, to drop base64's line breaks on Linux and macOS alike).
+func (c *configCmd) headerFromEnv() string {
+	if c.cred.Set() && c.cred.Login == "" {
+		return "Bearer $" + envAPIKey
+	}
+	return `Basic $(printf '%s:%s' "$` + envLogin + `" "$` + envAPIKey + `" | base64 | tr -d '\n')`
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.
@@ -381,6 +427,13 @@ func shellQuote(s string) string {
 // credentialNote says where the credential in the output came from.
 func (c *configCmd) credentialNote() {
 	switch {
+	case c.client == "inspector" && c.transport == "stdio" && c.cfg.Demo && !c.cred.Set():
+		c.note("the demo needs no credential: it runs as the demo administrator")
+	case c.client == "inspector":
+		c.note("these commands read %s and %s from your environment when they run: export them first (the key is not in this output)", envLogin, envAPIKey)
+		if c.cred.Set() && c.cred.Login == "" {
+			c.note("without ODOO_LOGIN the key is sent as Bearer, which only Odoo 19+ accepts")
+		}
 	case c.cred.Set():
 		c.note("the Odoo credential (%s) comes from your environment and is written in this configuration: keep it private", c.cred.Describe())
 		if c.cred.Login == "" {
@@ -394,6 +447,10 @@ func (c *configCmd) credentialNote() {
 		c.note("replace BASE64_OF_LOGIN:API_KEY with the output of: printf '%%s' 'login:api_key' | base64 -w0 (or set ODOO_LOGIN and ODOO_API_KEY and run this again); on Odoo 19+ 'Bearer <api_key>' works too")
 	}
 	if !c.cfg.Demo && c.transport == "stdio" {
+		if shown := redact.URL(c.cfg.OdooURL); shown != c.cfg.OdooURL {
+			// The stdio configuration needs the URL as it is to work.
+			c.note("ODOO_URL (%s) holds a password and is written in this configuration: keep it private", shown)
+		}
 		if c.cfg.OdooURL == "" || c.cfg.OdooDB == "" {
 			c.note("replace %s and %s (or set ODOO_URL and ODOO_DB and run this again)", phURL, phDB)
 		}

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -133,17 +135,20 @@ func TestConfigPrintsClientConfigurations(t *testing.T) {
 		{"inspector over HTTP", []string{"inspector"}, withCred,
 			func(t *testing.T, out any, text, notes string) {
 				lines := strings.Split(strings.TrimSpace(text), "\n")
-				if len(lines) != 2 || !strings.HasPrefix(lines[0], "npx "+inspectorPackage+" --cli http://127.0.0.1:8808/mcp --transport http --header 'Authorization: "+basic+"' --method tools/list") ||
-					!strings.Contains(lines[1], "--method tools/call --tool-name odoo_record_retriever") {
+				if len(lines) != 2 || !strings.HasPrefix(lines[0], "npx "+inspectorPackage+" --cli http://127.0.0.1:8808/mcp --transport http --header \"Authorization: Basic $(") ||
+					!strings.Contains(lines[1], "--method tools/call --tool-name odoo_record_retriever") || strings.Contains(text, testKey) {
 					t.Errorf("%s", text)
 				}
 			}},
 		{"inspector over stdio", []string{"inspector", "--transport", "stdio"}, withCred,
 			func(t *testing.T, out any, text, notes string) {
-				for _, w := range []string{"-e ODOO_URL=https://odoo.example.com", "-e ODOO_API_KEY=" + testKey, " -- ", " stdio --method tools/list"} {
+				for _, w := range []string{"-e ODOO_URL=https://odoo.example.com", `-e "ODOO_API_KEY=$ODOO_API_KEY"`, " -- ", " stdio\n"} {
 					if !strings.Contains(text, w) {
 						t.Errorf("lacks %q: %s", w, text)
 					}
+				}
+				if strings.Contains(text, testKey) || !strings.Contains(notes, "read ODOO_LOGIN and ODOO_API_KEY from your environment") {
+					t.Errorf("the key is in the commands, or the notes do not say where it comes from:\n%s\n%s", text, notes)
 				}
 			}},
 	} {
@@ -253,4 +258,110 @@ func merge(ms ...map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// inspectorArgv runs each command `config inspector` printed through a
+// real shell, with an npx on PATH that writes its arguments back: the
+// argument vectors the Inspector would get, with env in the environment.
+func inspectorArgv(t *testing.T, text string, env []string) [][]string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "npx"), []byte("#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var argvs [][]string
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		cmd := exec.Command("sh", "-c", line)
+		cmd.Env = append([]string{"PATH=" + dir + ":" + os.Getenv("PATH")}, env...)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		argvs = append(argvs, strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00"))
+	}
+	return argvs
+}
+
+// The commands of `config inspector` put the Inspector's options before
+// "--" and only odoo-mcp's command after it, and take the credential from
+// the environment, where the shell finds it when they run.
+func TestConfigInspectorArgv(t *testing.T) {
+	const login = "alice@example.com"
+	for _, tc := range []struct {
+		name      string
+		transport string
+		env       map[string]string
+		check     func(t *testing.T, argv []string)
+	}{
+		{"stdio", "stdio", map[string]string{"ODOO_URL": "https://odoo.example.com", "ODOO_DB": "prod", "ODOO_LOGIN": login, "ODOO_API_KEY": testKey, "ODOO_MCP_READ_ONLY": "true"},
+			func(t *testing.T, argv []string) {
+				dash := slices.Index(argv, "--")
+				if dash < 0 || !slices.Equal(argv[dash+1:], []string{"/opt/odoo-mcp", "stdio"}) {
+					t.Fatalf("after --: want only the server's command: %q", argv)
+				}
+				opts := argv[:dash]
+				for _, want := range []string{"--method", "ODOO_URL=https://odoo.example.com", "ODOO_DB=prod", "ODOO_MCP_READ_ONLY=true", "ODOO_LOGIN=" + login, "ODOO_API_KEY=" + testKey} {
+					if !slices.Contains(opts, want) {
+						t.Errorf("the Inspector's options lack %q: %q", want, opts)
+					}
+				}
+			}},
+		{"stdio, the key alone", "stdio", map[string]string{"ODOO_URL": "https://odoo.example.com", "ODOO_DB": "prod", "ODOO_API_KEY": testKey},
+			func(t *testing.T, argv []string) {
+				if !slices.Contains(argv, "ODOO_API_KEY="+testKey) || slices.ContainsFunc(argv, func(a string) bool { return strings.HasPrefix(a, "ODOO_LOGIN=") }) {
+					t.Errorf("%q", argv)
+				}
+			}},
+		{"http", "http", map[string]string{"ODOO_LOGIN": login, "ODOO_API_KEY": testKey},
+			func(t *testing.T, argv []string) {
+				// 58 bytes of credential: base64 wraps such a line, and the
+				// header must be one line.
+				want := "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte(login+":"+testKey))
+				if i := slices.Index(argv, "--header"); i < 0 || argv[i+1] != want {
+					t.Errorf("header: %q, want %q", argv, want)
+				}
+				if slices.Contains(argv, "--") {
+					t.Errorf("no -- over HTTP: %q", argv)
+				}
+			}},
+		{"http, the key alone", "http", map[string]string{"ODOO_API_KEY": testKey},
+			func(t *testing.T, argv []string) {
+				if i := slices.Index(argv, "--header"); i < 0 || argv[i+1] != "Authorization: Bearer "+testKey {
+					t.Errorf("%q", argv)
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clearEnv(t)
+			var env []string
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+				env = append(env, k+"="+v)
+			}
+			var stdout, stderr bytes.Buffer
+			if code := runConfig([]string{"inspector", "--transport", tc.transport, "--command", "/opt/odoo-mcp"}, &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			if strings.Contains(stdout.String()+stderr.String(), testKey) {
+				t.Errorf("the key is in the output:\n%s", stdout.String())
+			}
+			argvs := inspectorArgv(t, stdout.String(), env)
+			if len(argvs) != 2 {
+				t.Fatalf("%d commands, want 2", len(argvs))
+			}
+			for _, argv := range argvs {
+				if len(argv) < 2 || argv[0] != inspectorPackage || argv[1] != "--cli" {
+					t.Fatalf("%q", argv)
+				}
+				if dash := slices.Index(argv, "--"); dash >= 0 {
+					for _, opt := range []string{"--method", "--tool-name", "--tool-args-json", "-e"} {
+						if i := slices.Index(argv, opt); i > dash {
+							t.Errorf("%s after --: the Inspector would pass it to odoo-mcp: %q", opt, argv)
+						}
+					}
+				}
+				tc.check(t, argv)
+			}
+		})
+	}
 }

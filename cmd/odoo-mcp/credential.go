@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
@@ -56,6 +58,7 @@ var errMissingCredential = errors.New("no Odoo credential: set " + envLogin + " 
 // credentialProblem explains why Odoo did not accept a credential, and
 // the fix; config is true when the fix is a setting (exit code 2).
 func credentialProblem(err error, c envCredential, odooURL, db string) (problem, fix string, config bool) {
+	odooURL = redact.URL(odooURL)
 	switch {
 	case errors.Is(err, auth.ErrBearerNeedsLogin):
 		return envAPIKey + " alone cannot identify its user on Odoo 16-18", "set " + envLogin + " too", true
@@ -64,9 +67,43 @@ func credentialProblem(err error, c envCredential, odooURL, db string) (problem,
 	case errors.Is(err, auth.ErrInvalid):
 		return fmt.Sprintf("Odoo at %s refused the credential (%s) for database %q", odooURL, c.Describe(), db),
 			"check the login, that the API key is current (Odoo: Preferences → Account Security) and that it belongs to this database", false
+	case errors.Is(err, odoorpc.ErrDatabaseNotFound):
+		// Before ErrUnavailable, which wraps it: the URL is right, the
+		// database is not.
+		return databaseProblem(odooURL, db), "set ODOO_DB to an existing database", true
 	case errors.Is(err, odoorpc.ErrUnavailable):
 		return fmt.Sprintf("cannot reach Odoo at %s: %v", odooURL, err), "check ODOO_URL and that Odoo runs", false
 	}
 	return fmt.Sprintf("Odoo at %s answered unexpectedly while checking the credential: %v", odooURL, err),
 		fmt.Sprintf("check ODOO_DB (%q) and ODOO_URL", db), false
+}
+
+func databaseProblem(odooURL, db string) string {
+	return fmt.Sprintf("the Odoo at %s has no database %q", redactURL(odooURL), db)
+}
+
+// maxListedDatabases bounds the names a fix lists.
+const maxListedDatabases = 20
+
+// databaseFix is the fix for a database Odoo does not have: set ODOO_DB
+// to one of those Odoo lists, when it lists them (db.list, refused when
+// Odoo runs with list_db = False).
+func databaseFix(ctx context.Context, odoo *odoorpc.Client) string {
+	dbs, err := odoo.Databases(ctx)
+	switch {
+	case err != nil:
+		return "set ODOO_DB to the name of an existing database (this Odoo does not list its databases)"
+	case len(dbs) == 0:
+		return "this Odoo has no database yet: create one (Odoo's /web/database/manager) and set ODOO_DB to its name"
+	}
+	more := ""
+	if len(dbs) > maxListedDatabases {
+		more = fmt.Sprintf(" and %d more", len(dbs)-maxListedDatabases)
+		dbs = dbs[:maxListedDatabases]
+	}
+	quoted := make([]string, len(dbs))
+	for i, db := range dbs {
+		quoted[i] = fmt.Sprintf("%q", db)
+	}
+	return "set ODOO_DB to one of the databases this Odoo lists: " + strings.Join(quoted, ", ") + more
 }

@@ -22,8 +22,8 @@ import (
 const doctorUsage = `Usage: odoo-mcp doctor [flags]
 
 Checks the configuration serve would run with, end to end: the settings,
-Odoo (reachable, its version, the protocol), the credential in ODOO_LOGIN
-and ODOO_API_KEY if set, and with LETTA_BASE_URL: Letta (reachable, its
+Odoo (reachable, its version, the protocol), the database ODOO_DB (without
+a login), the credential in ODOO_LOGIN and ODOO_API_KEY if set, and with LETTA_BASE_URL: Letta (reachable, its
 version, the API key), whether that Letta accepts ODOO_MCP_PUBLIC_URL, whether
 the public URL answers from here, and the signing key. Each problem is
 printed with its fix. Exit code 1 when a check fails, 0 otherwise.
@@ -109,6 +109,9 @@ func (d *doctor) run(ctx context.Context) int {
 	fmt.Fprintf(d.out, "%s: checking the configuration serve would run with\n\n", versionString())
 	d.checkConfig()
 	side := d.checkOdoo(ctx)
+	if side != nil && !d.checkDatabase(ctx, side.client) {
+		side = nil // the credential cannot be checked in a missing database
+	}
 	d.checkCredential(ctx, side)
 	d.checkLetta(ctx)
 	d.checkServer(ctx)
@@ -180,6 +183,10 @@ func (d *doctor) checkOdoo(ctx context.Context) *odooSide {
 		d.report(checkSkip, "Odoo", "not checked: ODOO_URL and ODOO_DB are needed", "")
 		return nil
 	}
+	if checkURL(settingOdooURL, cfg.OdooURL, "") != nil {
+		d.report(checkSkip, "Odoo", "not checked: ODOO_URL is wrong", "")
+		return nil
+	}
 	proto, err := odoorpc.ParseProtocol(cfg.OdooProtocol)
 	if err != nil {
 		d.report(checkSkip, "Odoo", "not checked: ODOO_PROTOCOL is wrong", "")
@@ -200,8 +207,13 @@ func (d *doctor) checkOdoo(ctx context.Context) *odooSide {
 			"check ODOO_URL (scheme, host and port), that Odoo runs, and that this machine reaches it")
 		return nil
 	case err != nil:
-		d.report(checkFail, "Odoo", fmt.Sprintf("%s does not answer like Odoo: %v", odoo.URL(), err),
-			"set ODOO_URL to Odoo's base URL (e.g. https://odoo.example.com), not a page under it")
+		detail := fmt.Sprintf("%s does not answer like Odoo: %v", odoo.URL(), err)
+		var notOdoo *odoorpc.NotOdooError
+		if errors.As(err, &notOdoo) {
+			detail = fmt.Sprintf("at %s, %v", redactURL(odoo.URL()), err) // says what answered, on one line
+		}
+		d.report(checkFail, "Odoo", detail,
+			"set ODOO_URL to Odoo's base URL (e.g. https://odoo.example.com): the host and port where Odoo answers, not a page under it")
 		return nil
 	}
 	major := v.Major()
@@ -227,6 +239,31 @@ func (d *doctor) checkOdoo(ctx context.Context) *odooSide {
 	return side
 }
 
+// checkDatabase checks that ODOO_DB exists, without a login (db.db_exist),
+// so that a wrong database shows also when no credential is set. It
+// returns false when the database is missing.
+func (d *doctor) checkDatabase(ctx context.Context, odoo *odoorpc.Client) bool {
+	if odoo == nil {
+		return true // Odoo cannot be used: said above
+	}
+	ctx, cancel := d.ctx(ctx)
+	defer cancel()
+	exists, err := odoo.DatabaseExists(ctx)
+	switch {
+	case err == nil && exists:
+		d.report(checkOK, "database", fmt.Sprintf("%q exists on this Odoo", odoo.DB()), "")
+	case err == nil:
+		d.report(checkFail, "database", databaseProblem(odoo.URL(), odoo.DB()), databaseFix(ctx, odoo))
+		return false
+	case d.cred.Set():
+		d.report(checkSkip, "database", fmt.Sprintf("Odoo does not answer db.db_exist (%v): the credential check tells", err), "")
+	default:
+		d.report(checkWarn, "database", fmt.Sprintf("%q not checked: Odoo does not answer db.db_exist without a login (%v)", odoo.DB(), err),
+			"set ODOO_LOGIN and ODOO_API_KEY to check the database with a login")
+	}
+	return true
+}
+
 // checkCredential checks ODOO_LOGIN and ODOO_API_KEY, when set, as serve
 // would check them in a request.
 func (d *doctor) checkCredential(ctx context.Context, side *odooSide) {
@@ -239,7 +276,7 @@ func (d *doctor) checkCredential(ctx context.Context, side *odooSide) {
 		return
 	}
 	if side == nil {
-		d.report(checkSkip, "credential", "not checked: Odoo cannot be used", "")
+		d.report(checkSkip, "credential", "not checked: Odoo or its database cannot be used", "")
 		return
 	}
 	ctx, cancel := d.ctx(ctx)
@@ -247,6 +284,9 @@ func (d *doctor) checkCredential(ctx context.Context, side *odooSide) {
 	id, err := side.authn.Authenticate(ctx, d.cred.Authorization())
 	if err != nil {
 		problem, fix, _ := credentialProblem(err, d.cred, side.client.URL(), d.cfg.OdooDB)
+		if errors.Is(err, odoorpc.ErrDatabaseNotFound) {
+			fix = databaseFix(ctx, side.client)
+		}
 		d.report(checkFail, "credential", problem, fix)
 		return
 	}

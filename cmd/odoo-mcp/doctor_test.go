@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -78,6 +79,13 @@ func TestDoctor(t *testing.T) {
 	healthy := healthzServer(t, http.StatusOK, `{"status":"ok"}`)
 	proxyDown := healthzServer(t, http.StatusBadGateway, `bad gateway`)
 	notOdooMCP := healthzServer(t, http.StatusOK, `<html>hello</html>`)
+	nginx := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<!DOCTYPE html>\n<html>\n<head><title>Welcome to nginx!</title></head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and\nworking.</p>\n</body>\n</html>\n")
+	}))
+	t.Cleanup(nginx.Close)
+	unlisted := httptest.NewServer(refuseDBList(fakeodoo.New(fakeodoo.Options{Version: "18.0", DB: "doc"})))
+	t.Cleanup(unlisted.Close)
 	nowhere := "127.0.0.1:1"
 	hostOf := func(s *httptest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
 
@@ -104,7 +112,17 @@ func TestDoctor(t *testing.T) {
 				"ok    credential     ODOO_LOGIN=admin with ODOO_API_KEY is uid 2", "skip  Letta", "skip  server", "No problem found."}},
 		{name: "Odoo 19 with the key alone", env: odoo(odoo19, "ODOO_API_KEY="+fakeodoo.AdminKey), code: 0,
 			want: []string{"Odoo 19.0 answers", "json2 (ODOO_PROTOCOL=auto", "ODOO_API_KEY alone (Bearer, Odoo 19+) is uid 2"}},
-		{name: "no credential", env: odoo(odoo18), code: 0, want: []string{"skip  credential"}},
+		{name: "no credential", env: odoo(odoo18), code: 0, want: []string{`ok    database       "doc" exists on this Odoo`, "skip  credential"}},
+		{name: "wrong database, no credential", env: odoo(odoo18, "ODOO_DB=nope"), code: 1,
+			want: []string{`FAIL  database       the Odoo at ` + odoo18.URL + ` has no database "nope"`, `fix: set ODOO_DB to one of the databases this Odoo lists: "doc"`, "1 problem found."}},
+		{name: "wrong database with a credential", env: odoo(odoo18, append(admin, "ODOO_DB=nope")...), code: 1,
+			want: []string{`FAIL  database       the Odoo at ` + odoo18.URL + ` has no database "nope"`, `"doc"`, "skip  credential     not checked", "1 problem found."}},
+		{name: "wrong database on Odoo 19", env: odoo(odoo19, "ODOO_API_KEY="+fakeodoo.AdminKey, "ODOO_DB=nope"), code: 1,
+			want: []string{`has no database "nope"`, `fix: set ODOO_DB to one of the databases this Odoo lists: "doc"`}},
+		{name: "wrong database, Odoo does not list its databases", env: odoo(unlisted, "ODOO_DB=nope"), code: 1,
+			want: []string{`FAIL  database       the Odoo at ` + unlisted.URL + ` has no database "nope"`, "fix: set ODOO_DB to the name of an existing database (this Odoo does not list its databases)"}},
+		{name: "a web server that is not Odoo", env: odoo(nginx), code: 1,
+			want: []string{"FAIL  Odoo           at " + nginx.URL + `, POST /jsonrpc answered HTTP 200 OK (text/html): "Welcome to nginx! If you see this page, the nginx web server is`, "which does not look like Odoo\n", "not a page under it"}},
 		{name: "the server answers locally", env: odoo(odoo18, "ODOO_MCP_LISTEN="+hostOf(healthy)), code: 0,
 			want: []string{"ok    server         odoo-mcp answers at http://" + hostOf(healthy) + "/healthz"}},
 		{name: "wrong key", env: odoo(odoo18, "ODOO_LOGIN=admin", "ODOO_API_KEY=0123456789wrong"), code: 1,
@@ -115,7 +133,7 @@ func TestDoctor(t *testing.T) {
 			want: []string{"FAIL  Odoo protocol  ODOO_PROTOCOL=json2, but JSON-2 exists from Odoo 19", "fix: set ODOO_PROTOCOL=auto"}},
 		{name: "Odoo down", env: []string{"ODOO_URL=http://" + nowhere, "ODOO_DB=doc", "ODOO_MCP_LISTEN=" + nowhere}, code: 1,
 			want: []string{"FAIL  Odoo           cannot reach Odoo at http://" + nowhere, "fix: check ODOO_URL"}},
-		{name: "not Odoo", env: odoo(healthy), code: 1, want: []string{"does not answer like Odoo", "not a page under it"}},
+		{name: "not Odoo", env: odoo(healthy), code: 1, want: []string{"POST /jsonrpc answered HTTP 404 Not Found (text/plain; charset=utf-8): \"404 page not found\", which does not look like Odoo", "not a page under it"}},
 		{name: "incomplete configuration", env: []string{"ODOO_MCP_READ_ONLY=maybe", "ODOO_MCP_LISTEN=" + nowhere}, code: 1,
 			want: []string{"FAIL  configuration  ODOO_MCP_READ_ONLY=\"maybe\" is not a boolean", "FAIL  configuration  --odoo-url (ODOO_URL) is required", "skip  Odoo"}},
 		{name: "Letta 0.16.8, public URL fine and reachable", env: withLetta(lettaNew, public), route: hostOf(healthy), resolve: "93.184.215.14", code: 0,
@@ -171,6 +189,9 @@ func TestDoctor(t *testing.T) {
 					t.Errorf("output lacks %q", w)
 				}
 			}
+			if strings.ContainsAny(out.String(), "<>") {
+				t.Errorf("markup in the report")
+			}
 			for _, secret := range []string{fakeodoo.AdminKey, "0123456789wrong", doctorSigningKey, doctorLettaKey, "sk-let-the-right-one"} {
 				if strings.Contains(out.String()+errb.String(), secret) {
 					t.Errorf("a secret is in the output")
@@ -192,4 +213,18 @@ func TestDoctorUsage(t *testing.T) {
 	if code := run(context.Background(), []string{"doctor", "--no-such-flag"}, &out, &errb); code != 2 {
 		t.Errorf("unknown flag: %d", code)
 	}
+}
+
+// refuseDBList answers db.list as an Odoo with list_db = False does.
+func refuseDBList(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(body), `"service":"db","method":"list"`) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"jsonrpc":"2.0","id":1,"error":{"code":200,"message":"Odoo Server Error","data":{"name":"odoo.exceptions.AccessDenied","message":"Access Denied","arguments":["Access Denied"],"context":{},"debug":""}}}`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
 }

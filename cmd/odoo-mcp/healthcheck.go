@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 )
 
 // healthcheck asks a running odoo-mcp for /healthz. It exists because the
@@ -23,6 +26,9 @@ func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	url := fs.String("url", "", "URL to check (default: http://<ODOO_MCP_LISTEN>/healthz, with 0.0.0.0 read as 127.0.0.1)")
 	timeout := fs.Duration("timeout", 2*time.Second, "how long to wait for the answer")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0 // -h, as every other command
+		}
 		return 2
 	}
 	if *url == "" {
@@ -40,17 +46,17 @@ func healthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *url, nil)
 	if err != nil {
-		fmt.Fprintf(stderr, "odoo-mcp healthcheck: %v\n", err)
+		fmt.Fprintf(stderr, "odoo-mcp healthcheck: %v\n", redact.Error(err))
 		return 2
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		fmt.Fprintf(stderr, "odoo-mcp healthcheck: %s: %v\n", *url, err)
+		fmt.Fprintf(stderr, "odoo-mcp healthcheck: %s: %v\n", redact.URL(*url), err)
 		return 1
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "odoo-mcp healthcheck: %s answered %s\n", *url, resp.Status)
+		fmt.Fprintf(stderr, "odoo-mcp healthcheck: %s answered %s\n", redact.URL(*url), resp.Status)
 		return 1
 	}
 	fmt.Fprintln(stdout, "ok")

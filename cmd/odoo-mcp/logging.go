@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 
@@ -33,7 +34,18 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 		}
 	}
 	if format == "text" {
-		return slog.New(requestid.Handler(tint.NewHandler(w, &tint.Options{Level: l, TimeFormat: "15:04:05.000"})))
+		return slog.New(requestid.Handler(tint.NewHandler(w, &tint.Options{Level: l, TimeFormat: "15:04:05.000", ReplaceAttr: durationsInMillis})))
 	}
-	return slog.New(requestid.Handler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})))
+	return slog.New(requestid.Handler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: durationsInMillis})))
+}
+
+// durationsInMillis writes every duration as milliseconds with the unit in
+// the key (retry_in=1.5s becomes retry_in_ms=1500): slog's JSON handler
+// would write bare nanoseconds, which a reader of the logs takes for
+// anything.
+func durationsInMillis(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.Float64(a.Key+"_ms", math.Round(float64(a.Value.Duration())/1e3)/1e3)
+	}
+	return a
 }

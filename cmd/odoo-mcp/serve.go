@@ -11,11 +11,13 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 	"github.com/odoo-mcp/odoo-mcp/httpapp"
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/limits"
@@ -69,15 +71,16 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	appCfg := httpapp.Config{
 		MCP: endpoint.Handler(), Auth: authn, Rate: rateLimit,
 		PublicToolList: cfg.PublicToolList, MaxBodyBytes: cfg.MaxBodyBytes,
-		Logger: log,
-		OnIdle: []func(){odoo.CloseIdleConnections},
+		Logger: log, Metrics: m,
+		BodyReadTimeout: cfg.ReadBodyTimeout,
+		OnIdle:          []func(){odoo.CloseIdleConnections},
 		Ready: func(ctx context.Context) error {
 			_, err := odoo.Version(ctx)
-			return err
+			return auth.Unavailable(err)
 		},
 	}
 	if cfg.MetricsToken != "" {
-		if appCfg.Metrics, err = m.Handler(cfg.MetricsToken); err != nil {
+		if appCfg.MetricsHandler, err = m.Handler(cfg.MetricsToken); err != nil {
 			return err
 		}
 	}
@@ -106,8 +109,8 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	base := "http://" + ln.Addr().String()
-	log.Info("odoo-mcp serving", "mcp", base+"/mcp", "odoo", cfg.OdooURL, "db", cfg.OdooDB,
+	base := "http://" + reachableAddr(ln.Addr())
+	log.Info("odoo-mcp serving", "mcp", base+"/mcp", "odoo", redact.URL(cfg.OdooURL), "db", cfg.OdooDB,
 		"protocol", cfg.OdooProtocol, "read_only", cfg.ReadOnly, "version", version)
 	if demo != nil {
 		printDemo(stdout, base, demo)
@@ -131,6 +134,15 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// reachableAddr is the listen address as a client on this machine can
+// use it: listening on all addresses (0.0.0.0, [::]), that is 127.0.0.1.
+func reachableAddr(a net.Addr) string {
+	if tcp, ok := a.(*net.TCPAddr); ok && (tcp.IP == nil || tcp.IP.IsUnspecified()) {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	}
+	return a.String()
 }
 
 // newOrchestrator builds the Letta client and the thread orchestrator.

@@ -8,11 +8,14 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
+	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
 // stdioFlags are the flags of serve that stdio reads: where Odoo is, what
@@ -66,7 +69,7 @@ Flags:
 	// Check what stdio uses with serve's rules; it neither listens nor
 	// talks to Letta.
 	v := *c
-	v.Listen, v.LettaURL = "127.0.0.1:0", ""
+	v.Listen, v.LettaURL, v.PublicURL = "127.0.0.1:0", "", ""
 	return c, v.validate()
 }
 
@@ -117,7 +120,12 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	id, err := authn.Authenticate(checkCtx, cred.Authorization())
 	cancel()
 	if err != nil {
-		problem, fix, config := credentialProblem(err, cred, cfg.OdooURL, cfg.OdooDB)
+		problem, fix, config := credentialProblem(err, cred, odoo.URL(), cfg.OdooDB)
+		if errors.Is(err, odoorpc.ErrDatabaseNotFound) {
+			listCtx, cancel := context.WithTimeout(ctx, cfg.OdooTimeout)
+			fix = databaseFix(listCtx, odoo)
+			cancel()
+		}
 		fmt.Fprintf(stderr, "odoo-mcp stdio: %s\n  fix: %s\n", problem, fix)
 		if config {
 			return 2
@@ -125,13 +133,13 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return 1
 	}
 	proto, _ := odoo.Protocol(ctx)
-	log.Info("odoo-mcp serving over stdio", "odoo", cfg.OdooURL, "db", cfg.OdooDB, "protocol", string(proto),
+	log.Info("odoo-mcp serving over stdio", "odoo", redact.URL(cfg.OdooURL), "db", cfg.OdooDB, "protocol", string(proto),
 		"uid", id.UID, "login", id.Login, "read_only", cfg.ReadOnly, "version", version)
 
 	endpoint := mcp.New(mcp.Config{
 		Odoo: odoo, Auth: authn, Policy: cfg.policy(), Context: odooCtx, Version: version, Logger: log,
 	})
-	err = endpoint.ServeStdio(ctx, stdioTransport(stdin, stdout), cred.Authorization())
+	err = endpoint.ServeStdio(ctx, stdioTransport(stdin, stdout, cfg.OdooTimeout), cred.Authorization())
 	switch {
 	case err == nil, errors.Is(err, io.EOF), ctx.Err() != nil:
 		log.Info("stdio client gone; stopping")
@@ -141,15 +149,15 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return 1
 }
 
-// stdioTransport is the SDK's stdio transport on the process's own
-// standard input and output, and the same over other streams (tests).
-func stdioTransport(stdin io.Reader, stdout io.Writer) gomcp.Transport {
-	if stdin == os.Stdin && stdout == os.Stdout {
-		return &gomcp.StdioTransport{}
+// stdioTransport is newline-delimited JSON over the process's standard
+// input and output (other streams in tests) that answers every request
+// read before it reports the end of input. A tool call makes a few Odoo
+// requests, each bounded by odooTimeout: the last answers get three times
+// that to come.
+func stdioTransport(stdin io.Reader, stdout io.Writer, odooTimeout time.Duration) gomcp.Transport {
+	var closeIn func() error
+	if stdin == os.Stdin {
+		closeIn = os.Stdin.Close // as the SDK's StdioTransport does
 	}
-	return &gomcp.IOTransport{Reader: io.NopCloser(stdin), Writer: nopWriteCloser{stdout}}
+	return drainTransport(stdin, closeIn, stdout, 3*odooTimeout)
 }
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }

@@ -27,21 +27,40 @@ import (
 // caller is then in the request's context: auth.IdentityFrom). Errors are
 // {"error": code, "message": text[, "valid": [...]]}.
 
+// routes are the thread API: pattern (net/http syntax), the operation
+// it counts as, and its handler.
+var routes = []struct {
+	pattern, op string
+	handler     func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error
+}{
+	{"GET /api/v1/models", "models", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleModels }},
+	{"GET /api/v1/threads", "list", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleList }},
+	{"GET /api/v1/threads/{$}", "list", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleList }},
+	{"PUT /api/v1/threads/{thread_id}", "declare", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleDeclare }},
+	{"GET /api/v1/threads/{thread_id}", "get", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleGet }},
+	{"DELETE /api/v1/threads/{thread_id}", "delete", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleDelete }},
+	{"POST /api/v1/threads/{thread_id}/messages", "message", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleMessage }},
+}
+
 // Handler serves the thread API. authenticate guards every route; it runs
 // inside the operation count, so that refusals are counted too.
 func (o *Orchestrator) Handler(authenticate func(http.Handler) http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	route := func(pattern, op string, h func(http.ResponseWriter, *http.Request) error) {
-		mux.Handle(pattern, o.counted(op, authenticate(o.serve(h))))
+	for _, rt := range routes {
+		mux.Handle(rt.pattern, o.counted(rt.op, authenticate(o.serve(rt.handler(o)))))
 	}
-	route("GET /api/v1/models", "models", o.handleModels)
-	route("GET /api/v1/threads", "list", o.handleList)
-	route("GET /api/v1/threads/{$}", "list", o.handleList)
-	route("PUT /api/v1/threads/{thread_id}", "declare", o.handleDeclare)
-	route("GET /api/v1/threads/{thread_id}", "get", o.handleGet)
-	route("DELETE /api/v1/threads/{thread_id}", "delete", o.handleDelete)
-	route("POST /api/v1/threads/{thread_id}/messages", "message", o.handleMessage)
 	return mux
+}
+
+// Paths are the path patterns of the thread API, for the application to
+// route to Handler.
+func (o *Orchestrator) Paths() []string {
+	out := make([]string, 0, len(routes))
+	for _, rt := range routes {
+		_, path, _ := strings.Cut(rt.pattern, " ")
+		out = append(out, path)
+	}
+	return out
 }
 
 // serve runs a handler that answers its own errors (writeError); an error

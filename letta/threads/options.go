@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	urlredact "github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/limits"
 )
@@ -93,16 +94,16 @@ func ValidServerName(name string) bool { return serverNameRE.MatchString(name) }
 func MCPURL(publicURL string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(publicURL))
 	if err != nil {
-		return "", fmt.Errorf("public URL: %w", err)
+		return "", fmt.Errorf("public URL: %w", urlredact.Error(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("public URL %q: scheme must be http or https", u.Redacted())
+		return "", fmt.Errorf("public URL %q: scheme must be http or https", urlredact.URL(u.String()))
 	}
 	if u.Host == "" {
-		return "", fmt.Errorf("public URL %q: missing host", u.Redacted())
+		return "", fmt.Errorf("public URL %q: missing host", urlredact.URL(u.String()))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("public URL %q: must not carry credentials, a query or a fragment", u.Redacted())
+		return "", fmt.Errorf("public URL %q: must not carry credentials, a query or a fragment", urlredact.URL(u.String()))
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
