@@ -56,7 +56,9 @@ func (f *faultyOdoo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // faultStack is odoo-mcp in this process against a faulty fake Odoo, with
-// short timeouts so the faults show quickly.
+// a short Odoo timeout for the fault that needs one (slow) so it shows
+// quickly; the others answer at once and get room for a loaded machine (a
+// 2 MiB answer read under the race detector can outlast 300 ms).
 type faultStack struct {
 	fake   *fakeodoo.Server
 	faulty *faultyOdoo
@@ -65,14 +67,18 @@ type faultStack struct {
 	http   *http.Client
 }
 
-func newFaultStack(t *testing.T, db string) *faultStack {
+func newFaultStack(t *testing.T, db, fault string) *faultStack {
 	t.Helper()
+	timeout := 10 * time.Second
+	if fault == "slow" {
+		timeout = 300 * time.Millisecond
+	}
 	fake := fakeodoo.New(fakeodoo.Options{Version: "18.0", DB: "e2e"})
 	faulty := &faultyOdoo{next: fake}
 	faulty.fault.Store("")
 	odooSrv := httptest.NewServer(faulty)
 	odooHTTP := &http.Client{Transport: odoorpc.NewTransport()}
-	client, err := odoorpc.New(odoorpc.Config{URL: odooSrv.URL, DB: db, Timeout: 300 * time.Millisecond, MaxResponseBytes: 1 << 20, HTTPClient: odooHTTP})
+	client, err := odoorpc.New(odoorpc.Config{URL: odooSrv.URL, DB: db, Timeout: timeout, MaxResponseBytes: 1 << 20, HTTPClient: odooHTTP})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +125,7 @@ func TestOdooFaults(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.fault, func(t *testing.T) {
-			s := newFaultStack(t, "e2e")
+			s := newFaultStack(t, "e2e", tc.fault)
 			cs := s.session(t) // credentials checked and cached while Odoo is well
 			if tc.fault == "refused" {
 				s.odoo.Close()
@@ -147,7 +153,7 @@ func TestOdooFaults(t *testing.T) {
 // good key; a database that does not exist is reported the same way.
 func TestOdooFaultsOnAuthentication(t *testing.T) {
 	for _, tc := range []struct{ fault, db string }{{"slow", "e2e"}, {"gateway", "e2e"}, {"cut", "e2e"}, {"", "no_such_db"}} {
-		s := newFaultStack(t, tc.db)
+		s := newFaultStack(t, tc.db, tc.fault)
 		s.faulty.fault.Store(tc.fault)
 		req, _ := http.NewRequest(http.MethodPost, s.mcp.URL+"/mcp", strings.NewReader(initialize))
 		req.Header.Set("Content-Type", "application/json")
@@ -169,7 +175,7 @@ func TestOdooFaultsOnAuthentication(t *testing.T) {
 // cached makes Odoo refuse the next call, which comes back as "access
 // denied" (not a crash, not a success).
 func TestKeyRevokedBetweenCalls(t *testing.T) {
-	s := newFaultStack(t, "e2e")
+	s := newFaultStack(t, "e2e", "")
 	cs := s.session(t)
 	s.fake.RevokeKey(fakeodoo.AdminKey)
 	res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_retriever",

@@ -119,7 +119,7 @@ func TestCredentialsPerVersion(t *testing.T) {
 			continue
 		}
 		list, err := cs.ListTools(context.Background(), nil)
-		if err != nil || len(list.Tools) != 6 {
+		if err != nil || len(list.Tools) != 7 {
 			t.Fatalf("%s: tools/list %v %v", tc.version, list, err)
 		}
 		res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_retriever",
@@ -176,7 +176,7 @@ func TestPublicToolList(t *testing.T) {
 		t.Fatal(err)
 	}
 	list, err := cs.ListTools(context.Background(), nil)
-	if err != nil || len(list.Tools) != 6 {
+	if err != nil || len(list.Tools) != 7 {
 		t.Fatalf("public list: %v %v", list, err)
 	}
 	// A tool call still needs a credential: refused before the SDK.
@@ -201,7 +201,7 @@ func TestReadOnlyMode(t *testing.T) {
 	for _, tool := range list.Tools {
 		names = append(names, tool.Name)
 	}
-	if strings.Join(names, ",") != "odoo_model_inspector,odoo_record_retriever" {
+	if strings.Join(names, ",") != "odoo_model_inspector,odoo_record_aggregator,odoo_record_retriever" {
 		t.Fatalf("read-only list: %v", names)
 	}
 	res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_unlinker", Arguments: map[string]any{"model": "res.partner", "domain": []any{}}})
@@ -378,7 +378,7 @@ func TestListingTokenCannotCallTools(t *testing.T) {
 		t.Fatal(err)
 	}
 	list, err := cs.ListTools(context.Background(), nil)
-	if err != nil || len(list.Tools) != 6 {
+	if err != nil || len(list.Tools) != 7 {
 		t.Fatalf("listing: %v %v", list, err)
 	}
 	res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_retriever",

@@ -300,7 +300,7 @@ func (o *Orchestrator) handleMessage(w http.ResponseWriter, r *http.Request) err
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	w.WriteHeader(http.StatusOK)
 	// Flush through the underlying writer: it reports a gone client.
-	out := &sseWriter{w: w, rc: http.NewResponseController(innermost(w))}
+	out := newSSEWriter(w, http.NewResponseController(innermost(w)))
 	if err := out.rc.Flush(); err != nil {
 		_ = stream.Close()
 		return nil
