@@ -28,7 +28,7 @@ type OdooMCPConfig struct {
 
 // ServeOdooMCP serves odoo-mcp on ln until ctx ends, wired as
 // cmd/odoo-mcp's serve does with its default flags: the same Odoo client,
-// authenticator, endpoint, echo application and http.Server settings.
+// authenticator, endpoint, HTTP application and http.Server settings.
 func ServeOdooMCP(ctx context.Context, ln net.Listener, cfg OdooMCPConfig) error {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
