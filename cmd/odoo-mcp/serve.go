@@ -50,7 +50,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	odooCtx, _ := cfg.odooContext()
 	m := metrics.New()
 	var tokens *auth.Tokens
-	if cfg.lettaEnabled() {
+	if cfg.lettaEnabled() && cfg.SigningKey != "" && cfg.LettaToolMode != threads.ToolModeClient {
 		var err error
 		if tokens, err = auth.NewTokens(cfg.SigningKey, cfg.OdooDB, cfg.ThreadTokenTTL, nil); err != nil {
 			return fmt.Errorf("thread tokens: %w", err)
@@ -84,15 +84,18 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	if tokens != nil {
-		orch, err := newOrchestrator(cfg, tokens, m, log)
+	if cfg.lettaEnabled() {
+		orch, err := newOrchestrator(cfg, tokens, endpoint.InProcess(), m, log)
 		if err != nil {
 			return err
 		}
-		tokens.SetRevocations(orch)
+		if tokens != nil {
+			tokens.SetRevocations(orch)
+		}
 		appCfg.Threads = orch
-		// Letta may be down at start: /mcp serves meanwhile, registration
-		// retries in the background and thread requests try once more.
+		// Letta may be down at start: /mcp serves meanwhile, the tool mode
+		// is chosen (and logged) and registration done in the background,
+		// with retries; thread requests try once more themselves.
 		go orch.RunRegistration(ctx)
 		log.Info("Letta orchestration on", "letta", orch.LettaURL(), "mcp_server", orch.ServerName(), "mcp_url", orch.MCPURL())
 	}
@@ -146,7 +149,7 @@ func reachableAddr(a net.Addr) string {
 }
 
 // newOrchestrator builds the Letta client and the thread orchestrator.
-func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, m *metrics.Metrics, log *slog.Logger) (*threads.Orchestrator, error) {
+func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, runner threads.ToolRunner, m *metrics.Metrics, log *slog.Logger) (*threads.Orchestrator, error) {
 	letta.ClientVersion = version
 	lc, err := letta.New(cfg.LettaURL, letta.Options{
 		APIKey: cfg.LettaAPIKey, Project: cfg.LettaProject, Timeout: cfg.LettaTimeout, Observe: m.LettaRequest,
@@ -159,7 +162,7 @@ func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, m *metrics.Metrics, 
 		names = append(names, t.Def.Name)
 	}
 	return threads.New(threads.Options{
-		Letta: lc, Tokens: tokens,
+		Letta: lc, Tokens: tokens, ToolMode: cfg.LettaToolMode, Runner: runner, MaxToolRounds: cfg.LettaMaxToolRounds,
 		ServerName: cfg.LettaMCPServerName, PublicURL: cfg.PublicURL, Tools: names,
 		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes,
 		Streams: limits.NewStreams(cfg.MaxStreams), Metrics: m, Logger: log,

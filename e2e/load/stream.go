@@ -84,7 +84,7 @@ func MeasureStream(ctx context.Context, pairs int) (*StreamReport, error) {
 	for _, t := range tools.Enabled(tools.Policy{}) {
 		names = append(names, t.Def.Name)
 	}
-	orch, err := threads.New(threads.Options{Letta: lc, Tokens: tokens, PublicURL: base, Tools: names, Logger: log})
+	orch, err := threads.New(threads.Options{Letta: lc, Tokens: tokens, PublicURL: base, Tools: names, Logger: log, ToolMode: threads.ToolModeMCP})
 	if err != nil {
 		return nil, err
 	}

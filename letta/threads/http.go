@@ -1,6 +1,7 @@
 package threads
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,6 +41,7 @@ var routes = []struct {
 	{"GET /api/v1/threads/{thread_id}", "get", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleGet }},
 	{"DELETE /api/v1/threads/{thread_id}", "delete", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleDelete }},
 	{"POST /api/v1/threads/{thread_id}/messages", "message", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleMessage }},
+	{"POST /api/v1/threads/{thread_id}/approvals", "approvals", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleApprovals }},
 }
 
 // Handler serves the thread API. authenticate guards every route; it runs
@@ -278,18 +280,29 @@ func (o *Orchestrator) handleMessage(w http.ResponseWriter, r *http.Request) err
 		defer m.StreamClosed()
 	}
 	ctx := r.Context()
-	stream, run, err := o.openStream(ctx, identity(r), threadID, msg)
+	stream, t, req, err := o.openStream(ctx, identity(r), threadID, msg)
 	if err != nil {
 		return o.writeError(w, r, err)
 	}
+	return o.answerTurn(w, r, threadID, t, func(ctx context.Context, emit func(Event) bool) {
+		t.ctx, t.emit = ctx, emit
+		t.run(stream, req)
+	}, func(ctx context.Context) (*Reply, *Error) {
+		return collect(ctx, t, stream, req, threadID)
+	})
+}
+
+// answerTurn streams a turn (SSE), or answers it as one JSON Reply when the
+// caller accepts only JSON.
+func (o *Orchestrator) answerTurn(w http.ResponseWriter, r *http.Request, threadID string, t *turn, run func(context.Context, func(Event) bool), collectIt func(context.Context) (*Reply, *Error)) error {
+	ctx := r.Context()
 	if wantsJSON(r.Header.Get("Accept")) {
-		defer stream.Close()
-		reply, rerr := collect(stream, threadID, run.agent.ID)
+		reply, rerr := collectIt(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if rerr != nil {
-			o.log.WarnContext(ctx, "thread run failed", "thread", threadID, "agent", run.agent.ID, "error", rerr.Message)
+			o.log.WarnContext(ctx, "thread run failed", "thread", threadID, "agent", t.rec.agent.ID, "error", rerr.Message)
 			return writeJSON(w, rerr.Status, map[string]any{"error": rerr.Code, "message": rerr.Message, "partial": reply})
 		}
 		return writeJSON(w, http.StatusOK, reply)
@@ -302,10 +315,9 @@ func (o *Orchestrator) handleMessage(w http.ResponseWriter, r *http.Request) err
 	// Flush through the underlying writer: it reports a gone client.
 	out := newSSEWriter(w, http.NewResponseController(innermost(w)))
 	if err := out.rc.Flush(); err != nil {
-		_ = stream.Close()
 		return nil
 	}
-	relay(ctx, stream, out, o.opts.KeepAlive)
+	relayTurn(ctx, out, o.opts.KeepAlive, run)
 	return nil
 }
 

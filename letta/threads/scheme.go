@@ -129,6 +129,8 @@ type meta struct {
 	TokenExpires int64    `json:"token_expires,omitempty"`
 	CredFP       string   `json:"cred_fp,omitempty"`
 	Settings     Settings `json:"settings,omitzero"`
+	// Approve are the tools whose calls wait for the user's approval.
+	Approve []string `json:"approve,omitempty"`
 }
 
 // decodeMeta reads odoo-mcp's record from an agent's metadata.
