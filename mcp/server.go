@@ -309,40 +309,47 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 		ctx, touched := tools.WithAudit(ctx)
 		res, err := next(ctx, method, req)
 		params, _ := req.GetParams().(*gomcp.CallToolParamsRaw)
-		name := toolName(params)
-		label := ep.toolLabel(name)
-		attrs := []any{"tool", label, "duration_ms", millis(time.Since(start))}
-		if label != name {
-			// Say what was asked for, bounded: the name is the caller's.
-			attrs = append(attrs, "requested_tool", truncateName(name))
-		}
-		if touched.Model != "" {
-			attrs = append(attrs, "model", touched.Model)
-		}
-		if len(touched.IDs) > 0 {
-			attrs = append(attrs, "record_ids", auditIDs(touched.IDs), "records", len(touched.IDs))
-		}
-		if id := auth.IdentityFrom(ctx); id != nil {
-			attrs = append(attrs, "db", id.DB, "uid", id.UID)
-			if id.Thread != nil {
-				attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)
-			}
-		}
-		outcome := "ok"
-		switch r, _ := res.(*gomcp.CallToolResult); {
-		case err != nil:
-			outcome = "protocol_error"
-			ep.log.WarnContext(ctx, "tool call failed", append(attrs, "outcome", outcome, "error", err.Error())...)
-		case r != nil && r.IsError:
-			outcome = "error"
-			ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
-		default:
-			ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
-		}
-		if ep.cfg.Metrics != nil {
-			ep.cfg.Metrics.ToolCall(label, outcome, time.Since(start))
-		}
+		r, _ := res.(*gomcp.CallToolResult)
+		ep.logCall(ctx, start, toolName(params), touched, auth.IdentityFrom(ctx), r != nil && r.IsError, err)
 		return res, err
+	}
+}
+
+// logCall writes the audit line of one tool call and counts it, the same
+// for a call over MCP and one run in-process (extra attributes last).
+func (ep *Endpoint) logCall(ctx context.Context, start time.Time, name string, touched *tools.Audit, id *auth.Identity, isError bool, err error, extra ...any) {
+	label := ep.toolLabel(name)
+	attrs := []any{"tool", label, "duration_ms", millis(time.Since(start))}
+	if label != name {
+		// Say what was asked for, bounded: the name is the caller's.
+		attrs = append(attrs, "requested_tool", truncateName(name))
+	}
+	if touched.Model != "" {
+		attrs = append(attrs, "model", touched.Model)
+	}
+	if len(touched.IDs) > 0 {
+		attrs = append(attrs, "record_ids", auditIDs(touched.IDs), "records", len(touched.IDs))
+	}
+	if id != nil {
+		attrs = append(attrs, "db", id.DB, "uid", id.UID)
+		if id.Thread != nil {
+			attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)
+		}
+	}
+	attrs = append(attrs, extra...)
+	outcome := "ok"
+	switch {
+	case err != nil:
+		outcome = "protocol_error"
+		ep.log.WarnContext(ctx, "tool call failed", append(attrs, "outcome", outcome, "error", err.Error())...)
+	case isError:
+		outcome = "error"
+		ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
+	default:
+		ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
+	}
+	if ep.cfg.Metrics != nil {
+		ep.cfg.Metrics.ToolCall(label, outcome, time.Since(start))
 	}
 }
 
