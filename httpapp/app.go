@@ -44,6 +44,20 @@ type Config struct {
 	BodyReadTimeout time.Duration
 	// Auth checks every credential, on every route that takes one.
 	Auth Authenticator
+	// MCPAuth, when set, checks /mcp's credentials instead (Auth plus
+	// OAuth access tokens, which no other route takes).
+	MCPAuth Authenticator
+	// ResourceMetadataURL, when set (OAuth on), is named in /mcp's Bearer
+	// challenge so that OAuth clients find the authorization server
+	// (RFC 9728).
+	ResourceMetadataURL string
+	// ReadOnlyRefuses tells which tools a read-only caller (an OAuth grant
+	// without odoo.write) may not call (mcp.Endpoint.ReadOnlyRefuses); such
+	// a call is answered 403 with the scope to ask for. Nil: none.
+	ReadOnlyRefuses func(tool string) bool
+	// Public are routes that take no credential (OAuth's endpoints and
+	// metadata), each path any method.
+	Public []Mount
 	// Rate limits requests per caller, /mcp and /api/v1 together (nil: no
 	// limit).
 	Rate *limits.Rate
@@ -71,6 +85,12 @@ type Threads interface {
 	Paths() []string
 }
 
+// Mount is a handler and the paths (net/http pattern syntax) it serves.
+type Mount struct {
+	Paths   []string
+	Handler http.Handler
+}
+
 type app struct {
 	log *slog.Logger
 }
@@ -84,7 +104,11 @@ func New(cfg Config) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	ed := &edge{auth: cfg.Auth, rate: cfg.Rate, publicToolList: cfg.PublicToolList, maxBody: cfg.MaxBodyBytes, app: a}
+	ed := &edge{auth: cfg.Auth, mcpAuth: cfg.MCPAuth, rate: cfg.Rate, publicToolList: cfg.PublicToolList, maxBody: cfg.MaxBodyBytes,
+		resourceMetadata: cfg.ResourceMetadataURL, readOnlyRefuses: cfg.ReadOnlyRefuses, app: a}
+	if ed.mcpAuth == nil {
+		ed.mcpAuth = ed.auth
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -132,6 +156,12 @@ func New(cfg Config) http.Handler {
 		h := echo.WrapHandler(ed.mcp(cfg.MCP))
 		e.Any("/mcp", h)
 		e.Any("/mcp/", h)
+	}
+	for _, m := range cfg.Public {
+		h := echo.WrapHandler(m.Handler)
+		for _, p := range m.Paths {
+			e.Any(echoPath(p), h)
+		}
 	}
 	if cfg.MetricsHandler != nil {
 		e.GET("/metrics", echo.WrapHandler(cfg.MetricsHandler))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/internal/httperr"
@@ -24,10 +25,14 @@ type Authenticator interface {
 // every failure is answered from the one table in errors.go.
 type edge struct {
 	auth           Authenticator
+	mcpAuth        Authenticator // /mcp's: auth, plus OAuth access tokens
 	rate           *limits.Rate
 	publicToolList bool
 	maxBody        int64
-	app            *app
+	// resourceMetadata (OAuth on) goes in /mcp's Bearer challenge.
+	resourceMetadata string
+	readOnlyRefuses  func(tool string) bool
+	app              *app
 }
 
 // mcp guards /mcp. Any credential odoo-mcp takes is good: an Odoo key, or a
@@ -42,7 +47,7 @@ func (e *edge) mcp(next http.Handler) http.Handler {
 		if !ok {
 			return
 		}
-		id, err := e.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
+		id, err := e.mcpAuth.Authenticate(r.Context(), r.Header.Get("Authorization"))
 		if err != nil {
 			if e.publicToolList && !errors.Is(err, auth.ErrUnavailable) && e.onlyListing(w, r) {
 				if e.limited(w, "anonymous:"+clientIP(r), n) {
@@ -51,10 +56,22 @@ func (e *edge) mcp(next http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			e.refuse(w, r, authFailure(err))
+			a := authFailure(err)
+			if a.Status == http.StatusUnauthorized {
+				a.Challenges = e.mcpChallenges(r)
+			}
+			e.refuse(w, r, a)
 			return
 		}
 		if e.limited(w, id.LimitKey(), n) {
+			return
+		}
+		if id.ReadOnly && e.callsWritingTool(w, r) {
+			// An OAuth grant without odoo.write: 403 with the scope to ask
+			// for, so the client can step up (RFC 6750 section 3.1).
+			a := errInsufficientScope
+			a.Challenges = []string{`Bearer error="insufficient_scope", scope="odoo.read odoo.write"` + e.resourceMetadataParam() + `, error_description="this grant may only read"`}
+			e.refuse(w, r, a)
 			return
 		}
 		if id.Thread != nil {
@@ -127,35 +144,47 @@ var listingMethods = map[string]bool{
 	"initialize": true, "notifications/initialized": true, "tools/list": true, "ping": true,
 }
 
-// onlyListing reads the (bounded) body and reports whether every JSON-RPC
-// message in it is a listing method; the body is restored for the SDK.
-// GET and DELETE carry no tool calls and pass too.
+// rpcMessage is the part of a JSON-RPC message the edge reads.
+type rpcMessage struct {
+	Method string `json:"method"`
+	Params struct {
+		Name string `json:"name"`
+	} `json:"params"`
+}
+
+// peekMessages reads the (bounded) body and decodes the JSON-RPC
+// message(s) in it; the body is restored for the SDK. ok is false when the
+// body cannot be read or decoded.
+func (e *edge) peekMessages(w http.ResponseWriter, r *http.Request) (msgs []rpcMessage, ok bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, e.maxBody))
+	r.Body.Close()
+	if err != nil {
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		if json.Unmarshal(trimmed, &msgs) != nil {
+			return nil, false
+		}
+		return msgs, true
+	}
+	var one rpcMessage
+	if json.Unmarshal(trimmed, &one) != nil {
+		return nil, false
+	}
+	return append(msgs, one), true
+}
+
+// onlyListing reports whether every JSON-RPC message in the body is a
+// listing method. GET and DELETE carry no tool calls and pass too.
 func (e *edge) onlyListing(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodPost {
 		return r.Method == http.MethodDelete
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, e.maxBody))
-	r.Body.Close()
-	if err != nil {
+	msgs, ok := e.peekMessages(w, r)
+	if !ok {
 		return false
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	var msgs []struct {
-		Method string `json:"method"`
-	}
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) > 0 && trimmed[0] == '[' {
-		if json.Unmarshal(trimmed, &msgs) != nil {
-			return false
-		}
-	} else {
-		var one struct {
-			Method string `json:"method"`
-		}
-		if json.Unmarshal(trimmed, &one) != nil {
-			return false
-		}
-		msgs = append(msgs, one)
 	}
 	for _, m := range msgs {
 		if !listingMethods[m.Method] {
@@ -163,4 +192,44 @@ func (e *edge) onlyListing(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	return len(msgs) > 0
+}
+
+// callsWritingTool reports whether a POST calls a tool a read-only caller
+// may not use. An unreadable body is left to the SDK to refuse; the tool
+// handler refuses writing tools to a read-only caller too.
+func (e *edge) callsWritingTool(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost || e.readOnlyRefuses == nil {
+		return false
+	}
+	msgs, _ := e.peekMessages(w, r)
+	for _, m := range msgs {
+		if m.Method == "tools/call" && e.readOnlyRefuses(m.Params.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// resourceMetadataParam is the resource_metadata parameter of a Bearer
+// challenge (RFC 9728), when OAuth is on.
+func (e *edge) resourceMetadataParam() string {
+	if e.resourceMetadata == "" {
+		return ""
+	}
+	return `, resource_metadata="` + e.resourceMetadata + `"`
+}
+
+// mcpChallenges are /mcp's WWW-Authenticate values for a 401: with OAuth
+// on, the Bearer challenge names the resource metadata (OAuth clients
+// start their flow from it), says invalid_token to a Bearer that failed,
+// and comes first, for clients that read only the first challenge.
+func (e *edge) mcpChallenges(r *http.Request) []string {
+	if e.resourceMetadata == "" {
+		return nil // the defaults
+	}
+	bearer := `Bearer realm="odoo-mcp"` + e.resourceMetadataParam()
+	if scheme, _, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " "); strings.EqualFold(scheme, "bearer") {
+		bearer += `, error="invalid_token"`
+	}
+	return []string{bearer, `Basic realm="odoo-mcp", charset="UTF-8"`}
 }

@@ -57,6 +57,8 @@ var (
 		Message: "too many requests for this credential; retry after the Retry-After delay"}
 	errAgentMismatch = answer{Status: http.StatusForbidden, Code: "forbidden",
 		Message: "X-Agent-Id does not match the agent this token was issued to"}
+	errInsufficientScope = answer{Status: http.StatusForbidden, Code: "insufficient_scope",
+		Message: "this grant may only read: the writing tools need the odoo.write scope"}
 	errThreadTokenOnAPI  = unauthorized("thread tokens are for the agent's tool calls on /mcp; the thread API takes the user's Odoo credentials")
 	errNotUserCredential = unauthorized("the thread API takes the user's Odoo credentials")
 )

@@ -63,6 +63,9 @@ type Endpoint struct {
 	log     *slog.Logger
 	listed  map[string]bool // tools/list under the policy
 	known   map[string]bool // every registered tool, listed or not
+	// readTools are the tools a read-only caller (an OAuth grant without
+	// odoo.write) may list and call: the policy's, read-only.
+	readTools map[string]bool
 	// requests in flight, so that a tool call ends with its HTTP request
 	requests requests
 	// stdio is the credential of the stdio session, checked per call.
@@ -94,6 +97,9 @@ func New(cfg Config) *Endpoint {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	ep := &Endpoint{cfg: cfg, log: cfg.Logger, listed: tools.Listed(cfg.Policy), known: map[string]bool{}}
+	readOnly := cfg.Policy
+	readOnly.ReadOnly = true
+	ep.readTools = tools.Listed(readOnly)
 	for _, t := range tools.Inventory() {
 		ep.known[t.Def.Name] = true
 	}
@@ -135,6 +141,12 @@ func New(cfg Config) *Endpoint {
 // the request's context (auth.IdentityFrom); a request without one is
 // anonymous (listing only, when the application allows it).
 func (ep *Endpoint) Handler() http.Handler { return ep.handler }
+
+// ReadOnlyRefuses reports whether tool is one a read-only caller (an
+// OAuth grant without odoo.write) may not call: a registered tool that
+// writes. The HTTP application refuses such a call before the endpoint
+// sees it, with the scope to ask for.
+func (ep *Endpoint) ReadOnlyRefuses(tool string) bool { return ep.known[tool] && !ep.readTools[tool] }
 
 // Server is the underlying SDK server (for in-process transports).
 func (ep *Endpoint) Server() *gomcp.Server { return ep.server }
@@ -231,6 +243,8 @@ func (ep *Endpoint) caller(ctx context.Context, req *gomcp.CallToolRequest) (too
 		return tools.Caller{}, errors.New("this token can list tools but not call them")
 	case id.Thread != nil && !slices.Contains(id.Thread.Tools, req.Params.Name):
 		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s is not enabled for this thread", req.Params.Name)}
+	case id.ReadOnly && !ep.readTools[req.Params.Name]:
+		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s writes, and this grant may only read (scope odoo.write needed)", req.Params.Name)}
 	}
 	return tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: ep.odooContext(id)}, nil
 }
@@ -264,13 +278,16 @@ func (ep *Endpoint) filterToolList(next gomcp.MethodHandler) gomcp.MethodHandler
 			return res, err
 		}
 		var thread []string
-		restrict := false
-		if id := auth.IdentityFrom(ctx); id != nil && id.Thread != nil && !id.Thread.Listing {
-			thread, restrict = id.Thread.Tools, true
+		restrict, readOnly := false, false
+		if id := auth.IdentityFrom(ctx); id != nil {
+			if id.Thread != nil && !id.Thread.Listing {
+				thread, restrict = id.Thread.Tools, true
+			}
+			readOnly = id.ReadOnly
 		}
 		kept := make([]*gomcp.Tool, 0, len(list.Tools))
 		for _, t := range list.Tools {
-			if ep.listed[t.Name] && (!restrict || slices.Contains(thread, t.Name)) {
+			if ep.listed[t.Name] && (!restrict || slices.Contains(thread, t.Name)) && (!readOnly || ep.readTools[t.Name]) {
 				kept = append(kept, t)
 			}
 		}
@@ -334,6 +351,9 @@ func (ep *Endpoint) logCall(ctx context.Context, start time.Time, name string, t
 		attrs = append(attrs, "db", id.DB, "uid", id.UID)
 		if id.Thread != nil {
 			attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)
+		}
+		if id.OAuthClient != "" {
+			attrs = append(attrs, "oauth_client", truncateName(id.OAuthClient))
 		}
 	}
 	attrs = append(attrs, extra...)

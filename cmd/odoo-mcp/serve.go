@@ -23,6 +23,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/metrics"
+	"github.com/odoo-mcp/odoo-mcp/oauth"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
 
@@ -62,6 +63,12 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	}
 	odoo, authn := side.client, side.authn
 	rateLimit := limits.NewRate(cfg.RateLimit, cfg.RateBurst).CountEvictions(m.CacheEvicted(metrics.CacheRateLimit))
+	// OAuth (issue 13): newOAuth and mcpAuth (oauth.go); its routes are
+	// public routes of the application.
+	authz, err := newOAuth(cfg, odoo.DB(), authn, log)
+	if err != nil {
+		return err
+	}
 	endpoint := mcp.New(mcp.Config{
 		Odoo: odoo, Policy: cfg.policy(), Context: odooCtx,
 		Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
@@ -70,7 +77,9 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	})
 	appCfg := httpapp.Config{
 		MCP: endpoint.Handler(), Auth: authn, Rate: rateLimit,
-		PublicToolList: cfg.PublicToolList, MaxBodyBytes: cfg.MaxBodyBytes,
+		MCPAuth: mcpAuth(authz, authn), ResourceMetadataURL: resourceMetadataURL(authz),
+		ReadOnlyRefuses: endpoint.ReadOnlyRefuses,
+		PublicToolList:  cfg.PublicToolList, MaxBodyBytes: cfg.MaxBodyBytes,
 		Logger: log, Metrics: m,
 		BodyReadTimeout: cfg.ReadBodyTimeout,
 		OnIdle:          []func(){odoo.CloseIdleConnections},
@@ -78,6 +87,9 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 			_, err := odoo.Version(ctx)
 			return auth.Unavailable(err)
 		},
+	}
+	if authz != nil {
+		appCfg.Public = append(appCfg.Public, httpapp.Mount{Paths: oauth.Paths(), Handler: authz})
 	}
 	if cfg.MetricsToken != "" {
 		if appCfg.MetricsHandler, err = m.Handler(cfg.MetricsToken); err != nil {

@@ -21,7 +21,14 @@ type Answer struct {
 	// RetryAfter, in seconds, is sent as Retry-After; a 503 without one
 	// gets DefaultRetryAfter.
 	RetryAfter int
+	// Challenges replace the WWW-Authenticate values of a 401 (default:
+	// DefaultChallenges), and are sent with any other status that sets
+	// them (a 403 insufficient_scope).
+	Challenges []string
 }
+
+// DefaultChallenges are the schemes odoo-mcp takes.
+var DefaultChallenges = []string{`Basic realm="odoo-mcp", charset="UTF-8"`, `Bearer realm="odoo-mcp"`}
 
 // DefaultRetryAfter is the Retry-After of a 503 that names none: a backend
 // (Odoo, Letta) is down, try again soon.
@@ -37,10 +44,12 @@ func Write(w http.ResponseWriter, a Answer) {
 	if retry > 0 {
 		h.Set("Retry-After", strconv.Itoa(retry))
 	}
-	if a.Status == http.StatusUnauthorized {
-		// The schemes odoo-mcp takes.
-		h.Add("WWW-Authenticate", `Basic realm="odoo-mcp", charset="UTF-8"`)
-		h.Add("WWW-Authenticate", `Bearer realm="odoo-mcp"`)
+	challenges := a.Challenges
+	if challenges == nil && a.Status == http.StatusUnauthorized {
+		challenges = DefaultChallenges
+	}
+	for _, c := range challenges {
+		h.Add("WWW-Authenticate", c)
 	}
 	h.Set("Content-Type", "application/json")
 	w.WriteHeader(a.Status)
