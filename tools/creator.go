@@ -66,7 +66,12 @@ Returns the created ids and display names.`,
 			}, "model", "records", "count", "message"),
 			Annotations: annotations(false, false, false),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.create) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.create, audited[creatorArgs, creatorResult]{
+				model:   func(a creatorArgs) string { return a.Model },
+				touched: func(r creatorResult) []int64 { return createdIDs(r.Records) },
+			})
+		},
 	}
 }
 

@@ -118,7 +118,12 @@ Returns Odoo's return value as JSON under result (null when the method returns n
 			}, "model", "method", "record_ids", "result", "message"),
 			Annotations: annotations(false, true, false),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.executeMethod) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.executeMethod, audited[executorArgs, executorResult]{
+				model:   func(a executorArgs) string { return a.Model },
+				touched: func(r executorResult) []int64 { return r.RecordIDs },
+			})
+		},
 	}
 }
 

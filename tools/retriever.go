@@ -70,7 +70,12 @@ The result is JSON: records, count, has_more and next_offset (use it as offset t
 			}, "model", "records", "count", "offset", "limit", "has_more", "fields"),
 			Annotations: annotations(true, false, true),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.retrieve) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.retrieve, audited[retrieverArgs, retrieverResult]{
+				model:   func(a retrieverArgs) string { return a.Model },
+				touched: func(r retrieverResult) []int64 { return recordIDs(r.Records) },
+			})
+		},
 	}
 }
 

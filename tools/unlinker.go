@@ -54,7 +54,12 @@ Returns the ids and display names of the deleted records; has_more says that mor
 			}, "model", "deleted_count", "deleted_records", "has_more", "message"),
 			Annotations: annotations(false, true, true),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.unlink) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.unlink, audited[unlinkerArgs, unlinkerResult]{
+				model:   func(a unlinkerArgs) string { return a.Model },
+				touched: func(r unlinkerResult) []int64 { return createdIDs(r.DeletedRecords) },
+			})
+		},
 	}
 }
 

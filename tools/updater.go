@@ -54,7 +54,12 @@ Returns the updated ids; has_more says that more records matched than limit allo
 			}, "model", "ids", "count", "has_more", "message"),
 			Annotations: annotations(false, true, true),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.update) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.update, audited[updaterArgs, updaterResult]{
+				model:   func(a updaterArgs) string { return a.Model },
+				touched: func(r updaterResult) []int64 { return r.IDs },
+			})
+		},
 	}
 }
 
