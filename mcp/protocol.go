@@ -2,12 +2,14 @@ package mcp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
 
@@ -47,20 +49,22 @@ func setCacheable(_ context.Context, req gomcp.Request, c *gomcp.Cacheable) {
 	}
 }
 
-// resourceCaller resolves the Odoo user of a resources/read request, as
-// caller does for a tool call. A record or file is what the retriever
-// would read, so a thread token may read resources only when its thread
-// has the retriever.
-func (ep *Endpoint) resourceCaller(ctx context.Context, req *gomcp.ReadResourceRequest) (tools.Caller, error) {
-	id, err := ep.identity(ctx, req.Extra)
-	if err != nil {
-		return tools.Caller{}, err
-	}
-	if id.Thread != nil && !slices.Contains(id.Thread.Tools, retrieverTool) {
+// resourceCaller is the Odoo user of a resources/read request, as
+// resolved for the message (resolve), refused as caller refuses a tool
+// call. A record or file is what the retriever would read, so a thread
+// token may read resources only when its thread has the retriever.
+func (ep *Endpoint) resourceCaller(ctx context.Context, _ *gomcp.ReadResourceRequest) (tools.Caller, error) {
+	id := auth.IdentityFrom(ctx)
+	aerr, _ := ctx.Value(authErrKey{}).(error)
+	switch {
+	case aerr != nil:
+		return tools.Caller{}, fmt.Errorf("authentication failed: %w", aerr)
+	case id == nil:
+		return tools.Caller{}, errors.New("authentication required")
+	case id.Thread != nil && id.Thread.Listing:
+		return tools.Caller{}, errors.New("this token can list tools but not read resources")
+	case id.Thread != nil && !slices.Contains(id.Thread.Tools, retrieverTool):
 		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("reading resources needs %s, which is not enabled for this thread", retrieverTool)}
-	}
-	if a, ok := ctx.Value(callerKey{}).(*callerSeen); ok {
-		a.id = id
 	}
 	return tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: ep.odooContext(id)}, nil
 }
@@ -72,8 +76,7 @@ const retrieverTool = "odoo_record_retriever"
 func (ep *Endpoint) auditRead(ctx context.Context, next gomcp.MethodHandler, method string, req gomcp.Request) (gomcp.Result, error) {
 	start := time.Now()
 	ctx, touched := tools.WithAudit(ctx)
-	seen := &callerSeen{}
-	res, err := next(context.WithValue(ctx, callerKey{}, seen), method, req)
+	res, err := next(ctx, method, req)
 	attrs := []any{"duration_ms", millis(time.Since(start))}
 	if touched.Model != "" {
 		attrs = append(attrs, "model", touched.Model)
@@ -81,10 +84,13 @@ func (ep *Endpoint) auditRead(ctx context.Context, next gomcp.MethodHandler, met
 	if len(touched.IDs) > 0 {
 		attrs = append(attrs, "record_ids", auditIDs(touched.IDs), "records", len(touched.IDs))
 	}
-	if id := seen.id; id != nil {
+	if id := auth.IdentityFrom(ctx); id != nil {
 		attrs = append(attrs, "db", id.DB, "uid", id.UID)
 		if id.Thread != nil {
 			attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)
+		}
+		if id.OAuthClient != "" {
+			attrs = append(attrs, "oauth_client", truncateName(id.OAuthClient))
 		}
 	}
 	if err != nil {

@@ -77,7 +77,7 @@ func TestEveryProtocolVersion(t *testing.T) {
 	}
 	for _, version := range []string{"18.0", "19.0"} {
 		for _, stateful := range []bool{false, true} {
-			s := newStack(t, version, func(c *Config) { c.Stateful = stateful })
+			s := newStack(t, version, func(c *testConfig) { c.Stateful = stateful })
 			for _, asked := range []string{"", "2025-11-25", "2025-06-18"} {
 				cs := s.connectAt(t, creds[version], asked)
 				want := asked
@@ -163,7 +163,7 @@ func headers2026(method, name string) map[string]string {
 // header checks, with no initialize and no session id.
 func TestRaw20260728(t *testing.T) {
 	for _, jsonResponse := range []bool{false, true} {
-		s := newStack(t, "19.0", func(c *Config) { c.JSONResponse = jsonResponse })
+		s := newStack(t, "19.0", func(c *testConfig) { c.JSONResponse = jsonResponse })
 		authz := "Bearer " + fakeodoo.AdminKey
 
 		status, h, out, _ := s.raw(t, authz, headers2026("server/discover", ""), `{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{`+meta2026+`}}`)
@@ -232,7 +232,7 @@ func TestRaw20260728(t *testing.T) {
 // supported versions (so the go-sdk client falls back to initialize, see
 // above), and a 2026-07-28 request gets the SDK's -32022.
 func TestStatefulRefuses20260728(t *testing.T) {
-	s := newStack(t, "18.0", func(c *Config) { c.Stateful = true })
+	s := newStack(t, "18.0", func(c *testConfig) { c.Stateful = true })
 	authz := basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey)
 	_, _, out, raw := s.raw(t, authz, headers2026("server/discover", ""), `{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{`+meta2026+`}}`)
 	res, _ := out["result"].(map[string]any)
@@ -250,7 +250,7 @@ func TestStatefulRefuses20260728(t *testing.T) {
 // without a valid credential discovers and lists as an older one
 // initializes and lists; calls still need the credential.
 func TestPublicDiscover(t *testing.T) {
-	s := newStack(t, "18.0", func(c *Config) { c.PublicToolList = true })
+	s := newStack(t, "18.0", func(c *testConfig) { c.PublicToolList = true })
 	status, _, out, raw := s.raw(t, "Bearer system-api-key", headers2026("server/discover", ""), `{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{`+meta2026+`}}`)
 	if status != http.StatusOK || out["result"] == nil {
 		t.Fatalf("anonymous server/discover: %d %s", status, raw)
@@ -294,7 +294,7 @@ func TestThreadTokensAndResources(t *testing.T) {
 	var tokens *auth.Tokens
 	var authn *auth.Authenticator
 	current := currentToken{}
-	s := newStack(t, "18.0", func(c *Config) {
+	s := newStack(t, "18.0", func(c *testConfig) {
 		var err error
 		tokens, err = auth.NewTokens("thread-test-signing-key-0123456789abcdef", "odoo", 0, current)
 		if err != nil {
