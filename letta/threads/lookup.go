@@ -157,10 +157,14 @@ func (o *Orchestrator) deleteAgent(ctx context.Context, agentID string) error {
 }
 
 // includePending asks agent lookups for the pending approval where Letta
-// has approvals (0.16.2+); older versions do not know the parameter.
+// has approvals (0.16.2+); older versions do not know the parameter. With
+// include=…, the real 0.16 loads only the relationships named (seen on
+// 0.16.6: the agent's secrets came back empty, so its token looked
+// missing and was reissued on every declaration), so every relationship a
+// thread record reads is named too.
 func (o *Orchestrator) includePending(ctx context.Context) []string {
 	if v, err := o.letta.DetectVersion(ctx); err == nil && v.AtLeast(0, 16, 2) {
-		return []string{letta.IncludePendingApproval}
+		return []string{letta.IncludePendingApproval, letta.IncludeSecrets, letta.IncludeTags, letta.IncludeTools, letta.IncludeBlocks}
 	}
 	return nil
 }

@@ -68,7 +68,7 @@ func (o *Orchestrator) newTurn(ctx context.Context, id *auth.Identity, r *record
 
 // request is a Letta request of this turn.
 func (t *turn) request(text string, items []letta.ApprovalItem) letta.MessageRequest {
-	return letta.MessageRequest{Text: text, Approvals: items, ClientTools: t.tools, StreamTokens: true, IncludePings: true}
+	return letta.MessageRequest{Text: text, Approvals: items, ClientTools: t.tools, StreamTokens: t.o.letta.TokenStreaming(t.ctx), IncludePings: true}
 }
 
 // run reads s (the turn's first stream, opened with req) and the streams
