@@ -70,6 +70,8 @@ type Server struct {
 	agents     map[string]*agentRec
 	tools      map[string]*toolRec
 	servers    map[string]*mcpServerRec
+	blocks     map[string]*blockRec    // every block, shared by the agents holding it
+	identities map[string]*identityRec
 	serverTool map[string][]string // NEW mcp_server id -> tool ids (MCPTools mapping)
 	requests   []RequestRecord
 	faults     []*Fault
@@ -109,6 +111,8 @@ func New(opts Options) *Server {
 		agents:     map[string]*agentRec{},
 		tools:      map[string]*toolRec{},
 		servers:    map[string]*mcpServerRec{},
+		blocks:     map[string]*blockRec{},
+		identities: map[string]*identityRec{},
 		serverTool: map[string][]string{},
 	}
 	s.routes = s.buildRoutes()

@@ -94,14 +94,21 @@ func (o *Orchestrator) create(ctx context.Context, id *auth.Identity, threadID s
 			return nil, err
 		}
 	}
-	m := meta{V: schemaVersion, Server: o.opts.ServerName, DB: ow.DB, UID: ow.UID, ThreadID: threadID, Tools: tools, Settings: spec.settings()}
+	own := spec.SharedMemory != nil && !*spec.SharedMemory
+	blocks, blockIDs, identityIDs, err := o.newAgentMemory(ctx, id, threadID, spec, own)
+	if err != nil {
+		return nil, err
+	}
+	m := meta{V: schemaVersion, Server: o.opts.ServerName, DB: ow.DB, UID: ow.UID, ThreadID: threadID, Tools: tools, Settings: spec.settings(), OwnMemory: own}
 	req := letta.CreateAgentRequest{
 		Name:         o.agentName(ow, threadID),
 		Model:        spec.Model,
 		Embedding:    embedding,
 		System:       deref(spec.System),
 		Description:  fmt.Sprintf("odoo-mcp chat thread %s of Odoo user %d (database %s)", threadID, ow.UID, ow.DB),
-		MemoryBlocks: []letta.MemoryBlock{{Label: "persona", Value: personaOf(spec)}, {Label: "human", Value: humanOf(spec, id)}},
+		MemoryBlocks: blocks,
+		BlockIDs:     blockIDs,
+		IdentityIDs:  identityIDs,
 		Tags:         o.tags(ow, threadID),
 		Metadata:     metadataWith(nil, m),
 		ToolIDs:      orderedIDs(tools, ids),
@@ -192,6 +199,9 @@ func (o *Orchestrator) converge(ctx context.Context, id *auth.Identity, r record
 			warnings = append(warnings, fmt.Sprintf("%s was not changed: it seeds the agent's memory when the thread is created, and the agent keeps its own memory since (delete and declare the thread again to start over)", b.label))
 		}
 	}
+	if spec.SharedMemory != nil && *spec.SharedMemory == m.OwnMemory {
+		next.OwnMemory, changed = !*spec.SharedMemory, append(changed, "memory")
+	}
 	tools := spec.toolsOr(m.Tools)
 	toolsChanged := !sameSet(tools, m.Tools)
 	if toolsChanged {
@@ -230,6 +240,13 @@ func (o *Orchestrator) converge(ctx context.Context, id *auth.Identity, r record
 	moved, err := o.syncTools(ctx, a.ID, tools, ids)
 	if err != nil {
 		return nil, err
+	}
+	memMoved, err := o.syncMemory(ctx, id, a, next.ThreadID, next.OwnMemory)
+	if err != nil {
+		return nil, err
+	}
+	if memMoved && !slices.Contains(changed, "memory") {
+		changed = append(changed, "memory")
 	}
 	if moved && !slices.Contains(changed, "tools") {
 		changed = append(changed, "tools") // repaired a half-done change

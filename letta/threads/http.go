@@ -43,6 +43,7 @@ func (o *Orchestrator) Mount(e *echo.Echo) {
 	g.GET("/threads/:thread_id", route("get", o.handleGet))
 	g.DELETE("/threads/:thread_id", route("delete", o.handleDelete))
 	g.POST("/threads/:thread_id/messages", route("message", o.handleMessage))
+	o.mountMemory(g, route)
 }
 
 // counted reports each operation and the status it ended with.

@@ -130,9 +130,11 @@ func (o *Orchestrator) Delete(ctx context.Context, id *auth.Identity, threadID s
 		return err
 	}
 	for _, r := range rs {
+		o.beforeDelete(ctx, id, r)
 		if err := o.deleteAgent(ctx, r.agent.ID); err != nil {
 			return lettaFailure("deleting the thread's agent", err)
 		}
+		o.dropOwnMemory(ctx, r)
 	}
 	if len(rs) > 0 {
 		o.log.InfoContext(ctx, "thread deleted", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agents", len(rs))

@@ -81,6 +81,9 @@ type Options struct {
 	// one user may have open at once (nil: no limit).
 	Rate    *limits.Rate
 	Streams *limits.Streams
+	// OrgMemory is the organisation's text (--org-memory-file): with it,
+	// every agent holds a read-only "organization" block, one per database.
+	OrgMemory string
 	// Metrics, when set, counts thread operations and open streams.
 	Metrics Metrics
 	Logger  *slog.Logger

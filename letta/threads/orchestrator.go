@@ -26,6 +26,7 @@ type Orchestrator struct {
 
 	reg registrar
 	cat catalog
+	org orgCache
 
 	revMu      sync.Mutex
 	tokenCache map[string]revEntry // agent id → what Letta said of its token, briefly

@@ -28,6 +28,9 @@ type Spec struct {
 	// Tools are the odoo-mcp tools the agent may call (default: none). The
 	// thread's token grants exactly these.
 	Tools *[]string `json:"tools,omitempty"`
+	// SharedMemory (default true) attaches the user's shared human block;
+	// false gives the thread a block of its own, a copy of the shared one.
+	SharedMemory *bool `json:"shared_memory,omitempty"`
 	// Advanced model settings, passed to Letta.
 	Temperature   *float64 `json:"temperature,omitempty"`
 	ContextWindow *int     `json:"context_window,omitempty"`
