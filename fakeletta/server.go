@@ -70,7 +70,7 @@ type Server struct {
 	agents     map[string]*agentRec
 	tools      map[string]*toolRec
 	servers    map[string]*mcpServerRec
-	blocks     map[string]*blockRec    // every block, shared by the agents holding it
+	blocks     map[string]*blockRec // every block, shared by the agents holding it
 	identities map[string]*identityRec
 	serverTool map[string][]string // NEW mcp_server id -> tool ids (MCPTools mapping)
 	requests   []RequestRecord

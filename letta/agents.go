@@ -112,7 +112,7 @@ type Agent struct {
 	Blocks      []Block           // NEW `blocks`, else memory.blocks
 	EnvVars     map[string]string // NEW `secrets`, else tool_exec_environment_variables
 	IdentityIDs []string
-	CreatedAt   string            // as sent (Letta may omit the time zone)
+	CreatedAt   string // as sent (Letta may omit the time zone)
 	UpdatedAt   string
 	Raw         json.RawMessage
 }
@@ -166,10 +166,10 @@ func (a *Agent) UnmarshalJSON(b []byte) error {
 			Blocks []Block `json:"blocks"`
 		} `json:"memory"`
 		IdentityIDs []string `json:"identity_ids"`
-		Secrets   []envVar `json:"secrets"`
-		ToolEnv   []envVar `json:"tool_exec_environment_variables"`
-		CreatedAt *string  `json:"created_at"`
-		UpdatedAt *string  `json:"updated_at"`
+		Secrets     []envVar `json:"secrets"`
+		ToolEnv     []envVar `json:"tool_exec_environment_variables"`
+		CreatedAt   *string  `json:"created_at"`
+		UpdatedAt   *string  `json:"updated_at"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
