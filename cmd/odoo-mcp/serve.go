@@ -49,6 +49,16 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		cfg.OdooURL, cfg.OdooDB = d.URL, d.DB
 	}
 
+	var demoL *demoLetta
+	if cfg.DemoLetta {
+		d, err := startDemoLetta(cfg)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		demoL = d
+	}
+
 	odooCtx, _ := cfg.odooContext()
 	m := metrics.New()
 	odoo, err := odoorpc.New(odoorpc.Config{
@@ -107,6 +117,9 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	if demoL != nil {
+		demoL.SetTarget(ln.Addr().String())
+	}
 	srv := &http.Server{
 		Handler:           app,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -159,6 +172,10 @@ func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenti
 	if err != nil {
 		return nil, err
 	}
+	org, err := cfg.orgMemory()
+	if err != nil {
+		return nil, err
+	}
 	var names []string
 	for _, t := range tools.Enabled(cfg.policy()) {
 		names = append(names, t.Def.Name)
@@ -166,7 +183,7 @@ func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenti
 	return threads.New(threads.Options{
 		Letta: lc, Tokens: tokens, Auth: authn,
 		ServerName: cfg.LettaMCPServerName, PublicURL: cfg.PublicURL, Tools: names,
-		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes,
+		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes, OrgMemory: org,
 		Rate: rate, Streams: limits.NewStreams(cfg.MaxStreams), Metrics: m, Logger: log,
 	})
 }
