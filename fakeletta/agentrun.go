@@ -45,6 +45,7 @@ type runOutcome struct {
 	Steps      int
 	Completion int
 	Prompt     int
+	Cached     int
 	Err        error // the agent disappeared or another failure
 }
 
@@ -102,8 +103,10 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, input []in
 		ret := &historyMsg{MessageID: retID, Type: "tool_return_message", Date: s.now().UTC(), Otid: otidFromID(retID, 0), StepID: stepID, RunID: runID,
 			Text: res.Return, Status: res.Status, ToolName: call.Tool, ToolCallID: callID}
 		out.Steps++
+		completion := 20 + len(strings.Fields(call.RawArgs))
 		out.Prompt += 2000
-		out.Completion += 20 + len(strings.Fields(call.RawArgs))
+		out.Completion += completion
+		out.Cached += s.addStep(agentID, runID, stepID, 2000, completion)
 		if !s.appendHistory(agentID, reasoning, toolCall, ret) {
 			out.Err = errAgentGone
 			return out
@@ -124,8 +127,10 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, input []in
 		Text: "Replying to the user."}
 	assistant := &historyMsg{MessageID: msgID, Type: "assistant_message", Date: now, Otid: otidFromID(msgID, 1), StepID: stepID, RunID: runID, Text: reply}
 	out.Steps++
+	completion := 10 + len(strings.Fields(reply))
 	out.Prompt += 2000
-	out.Completion += 10 + len(strings.Fields(reply))
+	out.Completion += completion
+	out.Cached += s.addStep(agentID, runID, stepID, 2000, completion)
 	if !s.appendHistory(agentID, reasoning, assistant) {
 		out.Err = errAgentGone
 		return out

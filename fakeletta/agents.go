@@ -533,6 +533,7 @@ func (c *reqCtx) deleteAgent() {
 	c.s.mu.Lock()
 	_, ok := c.s.agents[id]
 	delete(c.s.agents, id)
+	c.s.dropRuns(id)
 	for _, idn := range c.s.identities {
 		idn.AgentIDs = slices.DeleteFunc(idn.AgentIDs, func(x string) bool { return x == id })
 	}

@@ -156,7 +156,9 @@ func (c *reqCtx) stream(req messageRequest, tokenCapable bool) {
 	runID := newID("run")
 	sw := c.newStream(runID, req.StreamTokens && tokenCapable, req.Include, req.IncludePings)
 	defer sw.close()
+	c.s.startRun(c.params["agent_id"], runID)
 	out := c.s.runAgent(c.r.Context(), c.params["agent_id"], runID, req.Input, sw)
+	c.s.endRun(runID, out.StopReason)
 	if out.Err != nil {
 		sw.fail("internal_error", out.Err.Error())
 		return
@@ -216,7 +218,9 @@ func (c *reqCtx) sendMessage() {
 	}
 	runID := newID("run")
 	col := &collector{}
+	c.s.startRun(c.params["agent_id"], runID)
 	out := c.s.runAgent(c.r.Context(), c.params["agent_id"], runID, req.Input, col)
+	c.s.endRun(runID, out.StopReason)
 	if out.Err != nil {
 		c.detail(http.StatusNotFound, agentNotFound(c.params["agent_id"]))
 		return

@@ -68,6 +68,11 @@ func (s *Server) buildRoutes() []route {
 
 		{method: "PATCH", pattern: "/v1/agents/{agent_id}/core-memory/blocks/attach/{block_id}", handler: (*reqCtx).attachBlock},
 		{method: "PATCH", pattern: "/v1/agents/{agent_id}/core-memory/blocks/detach/{block_id}", handler: (*reqCtx).detachBlock},
+		{method: "GET", pattern: "/v1/agents/{agent_id}/context", handler: (*reqCtx).contextWindow},
+		{method: "GET", pattern: "/v1/runs/", handler: (*reqCtx).listRuns},
+		{method: "GET", pattern: "/v1/steps/", handler: (*reqCtx).listSteps},
+		{method: "GET", pattern: "/v1/steps/{step_id}", handler: (*reqCtx).getStep},
+		{method: "PATCH", pattern: "/v1/steps/{step_id}/feedback", handler: (*reqCtx).stepFeedback},
 		{method: "GET", pattern: "/v1/blocks/", handler: (*reqCtx).listBlocks},
 		{method: "POST", pattern: "/v1/blocks/", handler: (*reqCtx).createBlock},
 		{method: "GET", pattern: "/v1/blocks/{block_id}", handler: (*reqCtx).getBlock},

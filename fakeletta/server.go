@@ -72,6 +72,8 @@ type Server struct {
 	servers    map[string]*mcpServerRec
 	blocks     map[string]*blockRec // every block, shared by the agents holding it
 	identities map[string]*identityRec
+	runs       map[string]*runRec
+	steps      map[string]*stepRec
 	serverTool map[string][]string // NEW mcp_server id -> tool ids (MCPTools mapping)
 	requests   []RequestRecord
 	faults     []*Fault
@@ -113,6 +115,8 @@ func New(opts Options) *Server {
 		servers:    map[string]*mcpServerRec{},
 		blocks:     map[string]*blockRec{},
 		identities: map[string]*identityRec{},
+		runs:       map[string]*runRec{},
+		steps:      map[string]*stepRec{},
 		serverTool: map[string][]string{},
 	}
 	s.routes = s.buildRoutes()

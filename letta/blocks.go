@@ -143,9 +143,12 @@ func (c *Client) CreateIdentity(ctx context.Context, r CreateIdentityRequest) (*
 	return &i, nil
 }
 
-// FindIdentities lists the identities with an identifier key.
+// FindIdentities lists the identities with an identifier key ("": all).
 func (c *Client) FindIdentities(ctx context.Context, identifierKey string) ([]Identity, error) {
-	q := url.Values{"identifier_key": {identifierKey}}
+	q := url.Values{}
+	if identifierKey != "" {
+		q.Set("identifier_key", identifierKey)
+	}
 	return listAll(ctx, c, "/v1/identities/", q, 50, func(i Identity) string { return i.ID })
 }
 

@@ -183,7 +183,7 @@ func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenti
 	return threads.New(threads.Options{
 		Letta: lc, Tokens: tokens, Auth: authn,
 		ServerName: cfg.LettaMCPServerName, PublicURL: cfg.PublicURL, Tools: names,
-		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes, OrgMemory: org,
+		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes, OrgMemory: org, AdminToken: cfg.MetricsToken,
 		Rate: rate, Streams: limits.NewStreams(cfg.MaxStreams), Metrics: m, Logger: log,
 	})
 }

@@ -44,6 +44,7 @@ func (o *Orchestrator) Mount(e *echo.Echo) {
 	g.DELETE("/threads/:thread_id", route("delete", o.handleDelete))
 	g.POST("/threads/:thread_id/messages", route("message", o.handleMessage))
 	o.mountMemory(g, route)
+	o.mountUsage(g, route)
 }
 
 // counted reports each operation and the status it ended with.
@@ -213,6 +214,7 @@ func (o *Orchestrator) handleGet(c echo.Context) error {
 	if err != nil {
 		return o.writeError(c, err)
 	}
+	o.withUsage(c.Request().Context(), identity(c), th)
 	return c.JSON(http.StatusOK, th)
 }
 
@@ -277,6 +279,9 @@ func (o *Orchestrator) handleMessage(c echo.Context) error {
 			o.log.WarnContext(ctx, "thread run failed", "thread", threadID, "agent", r.agent.ID, "error", rerr.Message)
 			return c.JSON(rerr.Status, map[string]any{"error": rerr.Code, "message": rerr.Message, "partial": reply})
 		}
+		if reply.Usage != nil {
+			o.countUsage(r.agent.Model, *reply.Usage)
+		}
 		return c.JSON(http.StatusOK, reply)
 	}
 	w := c.Response()
@@ -286,7 +291,8 @@ func (o *Orchestrator) handleMessage(c echo.Context) error {
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	w.WriteHeader(http.StatusOK)
 	// Flush through the underlying writer: it reports a gone client.
-	out := &sseWriter{w: w, rc: http.NewResponseController(w.Writer)}
+	model := r.agent.Model
+	out := &sseWriter{w: w, rc: http.NewResponseController(w.Writer), onUsage: func(u UsageData) { o.countUsage(model, u) }}
 	if err := out.rc.Flush(); err != nil {
 		_ = stream.Close()
 		return nil

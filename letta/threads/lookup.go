@@ -22,6 +22,9 @@ type Thread struct {
 	MaxTokens     *int     `json:"max_tokens,omitempty"`
 	CreatedAt     string   `json:"created_at,omitempty"`
 	UpdatedAt     string   `json:"updated_at,omitempty"`
+	SharedMemory  bool     `json:"shared_memory"`
+	// Usage: totals and context-window fill (GET of one thread only).
+	Usage *ThreadUsage `json:"usage,omitempty"`
 
 	// Set by a declaration (PUT) only.
 	Created  bool     `json:"created,omitempty"`
@@ -39,6 +42,7 @@ func threadOf(r record) *Thread {
 		ThreadID: r.meta.ThreadID, AgentID: r.agent.ID, Model: r.agent.Model, Embedding: r.agent.Embedding,
 		Tools: tools, Temperature: r.meta.Settings.Temperature, ContextWindow: r.meta.Settings.ContextWindow,
 		MaxTokens: r.meta.Settings.MaxTokens, CreatedAt: r.agent.CreatedAt, UpdatedAt: r.agent.UpdatedAt,
+		SharedMemory: !r.meta.OwnMemory,
 	}
 }
 

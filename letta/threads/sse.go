@@ -15,11 +15,15 @@ import (
 // sseWriter writes server-sent events and flushes each one: nothing is
 // buffered between Letta and the caller.
 type sseWriter struct {
-	w  io.Writer
-	rc *http.ResponseController
+	w       io.Writer
+	rc      *http.ResponseController
+	onUsage func(UsageData) // per-model counters
 }
 
 func (s *sseWriter) event(ev Event) error {
+	if u, ok := ev.Data.(UsageData); ok && s.onUsage != nil {
+		s.onUsage(u)
+	}
 	b, err := json.Marshal(ev.Data)
 	if err != nil {
 		return err
