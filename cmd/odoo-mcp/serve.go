@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/chatui"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta"
@@ -107,6 +108,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		}
 		tokens.SetRevocations(orch)
 		orch.Mount(app)
+		chatui.Mount(app)
 		// Letta may be down at start: /mcp serves meanwhile, registration
 		// retries in the background and thread requests try once more.
 		go orch.RunRegistration(ctx)

@@ -4,21 +4,25 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/tools"
 )
 
 // The usage API:
 //
 //	GET  /api/v1/usage?from=&to=&group_by=thread|model|day   the caller's usage
+//	GET  /api/v1/tools                                       the tools a thread may use
 //	GET  /api/v1/admin/usage?…&group_by=…|user               every user's (Bearer metrics token)
 //	GET  /api/v1/threads/{thread_id}/usage                   a thread's totals and context fill
 //	POST /api/v1/threads/{thread_id}/messages/{message_id}/feedback  {"rating":"up"|"down"}
 func (o *Orchestrator) mountUsage(g *echo.Group, route func(string, echo.HandlerFunc) echo.HandlerFunc) {
 	g.GET("/usage", route("usage", o.handleUsage))
+	g.GET("/tools", route("tools", o.handleTools))
 	g.GET("/threads/:thread_id/usage", route("thread_usage", o.handleThreadUsage))
 	g.POST("/threads/:thread_id/messages/:message_id/feedback", route("feedback", o.handleFeedback))
 	g.GET("/admin/usage", o.counted("admin_usage", o.handleAdminUsage))
@@ -88,4 +92,20 @@ func (o *Orchestrator) withUsage(ctx context.Context, id *auth.Identity, th *Thr
 		return
 	}
 	th.Usage = u
+}
+
+// ToolInfo is one tool a thread may use, as GET /api/v1/tools lists it.
+type ToolInfo struct {
+	Name     string `json:"name"`
+	ReadOnly bool   `json:"read_only"`
+}
+
+func (o *Orchestrator) handleTools(c echo.Context) error {
+	out := make([]ToolInfo, 0, len(o.opts.Tools))
+	for _, t := range tools.Inventory() {
+		if slices.Contains(o.opts.Tools, t.Def.Name) {
+			out = append(out, ToolInfo{Name: t.Def.Name, ReadOnly: t.ReadOnly()})
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"tools": out})
 }
