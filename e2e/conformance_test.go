@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -37,12 +36,13 @@ func TestConformance(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			p := startBinary(t, nil, append([]string{"--demo"}, mode.args...)...)
 			target, _ := url.Parse(p.URL)
-			proxy := httputil.NewSingleHostReverseProxy(target)
-			proxy.FlushInterval = -1 // stream SSE without buffering
-			direct := proxy.Director
-			proxy.Director = func(r *http.Request) {
-				direct(r)
-				r.Header.Set("Authorization", basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey))
+			proxy := &httputil.ReverseProxy{
+				FlushInterval: -1, // stream SSE without buffering
+				Rewrite: func(r *httputil.ProxyRequest) {
+					r.SetURL(target)
+					r.Out.Host = r.In.Host // as NewSingleHostReverseProxy did
+					r.Out.Header.Set("Authorization", basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey))
+				},
 			}
 			front := httptest.NewServer(proxy)
 			defer front.Close()

@@ -55,7 +55,9 @@ func (f *faultyOdoo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // faultStack is odoo-mcp in this process against a faulty fake Odoo, with
-// short timeouts so the faults show quickly.
+// a short Odoo timeout for the fault that needs one (slow) so it shows
+// quickly; the others answer at once and get room for a loaded machine (a
+// 2 MiB answer read under the race detector can outlast 300 ms).
 type faultStack struct {
 	fake   *fakeodoo.Server
 	faulty *faultyOdoo
@@ -64,14 +66,18 @@ type faultStack struct {
 	http   *http.Client
 }
 
-func newFaultStack(t *testing.T, db string) *faultStack {
+func newFaultStack(t *testing.T, db, fault string) *faultStack {
 	t.Helper()
+	timeout := 10 * time.Second
+	if fault == "slow" {
+		timeout = 300 * time.Millisecond
+	}
 	fake := fakeodoo.New(fakeodoo.Options{Version: "18.0", DB: "e2e"})
 	faulty := &faultyOdoo{next: fake}
 	faulty.fault.Store("")
 	odooSrv := httptest.NewServer(faulty)
 	odooHTTP := &http.Client{Transport: odoorpc.NewTransport()}
-	client, err := odoorpc.New(odoorpc.Config{URL: odooSrv.URL, DB: db, Timeout: 300 * time.Millisecond, MaxResponseBytes: 1 << 20, HTTPClient: odooHTTP})
+	client, err := odoorpc.New(odoorpc.Config{URL: odooSrv.URL, DB: db, Timeout: timeout, MaxResponseBytes: 1 << 20, HTTPClient: odooHTTP})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +126,7 @@ func TestOdooFaults(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.fault, func(t *testing.T) {
-			s := newFaultStack(t, "e2e")
+			s := newFaultStack(t, "e2e", tc.fault)
 			cs := s.session(t) // credentials checked and cached while Odoo is well
 			if tc.fault == "refused" {
 				s.odoo.Close()
@@ -148,7 +154,7 @@ func TestOdooFaults(t *testing.T) {
 // good key; a database that does not exist is reported the same way.
 func TestOdooFaultsOnAuthentication(t *testing.T) {
 	for _, tc := range []struct{ fault, db string }{{"slow", "e2e"}, {"gateway", "e2e"}, {"cut", "e2e"}, {"", "no_such_db"}} {
-		s := newFaultStack(t, tc.db)
+		s := newFaultStack(t, tc.db, tc.fault)
 		s.faulty.fault.Store(tc.fault)
 		req, _ := http.NewRequest(http.MethodPost, s.mcp.URL+"/mcp", strings.NewReader(initialize))
 		req.Header.Set("Content-Type", "application/json")
@@ -170,7 +176,7 @@ func TestOdooFaultsOnAuthentication(t *testing.T) {
 // cached makes Odoo refuse the next call, which comes back as "access
 // denied" (not a crash, not a success).
 func TestKeyRevokedBetweenCalls(t *testing.T) {
-	s := newFaultStack(t, "e2e")
+	s := newFaultStack(t, "e2e", "")
 	cs := s.session(t)
 	s.fake.RevokeKey(fakeodoo.AdminKey)
 	res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_retriever",
@@ -181,10 +187,10 @@ func TestKeyRevokedBetweenCalls(t *testing.T) {
 }
 
 // TestCallerFaults exercises the binary's own defences: a body over the
-// limit, headers sent too slowly, and many connections at once.
+// limit and many connections at once.
 func TestCallerFaults(t *testing.T) {
 	_, srv := odooFor(t, "18.0")
-	p := startBinary(t, odooEnv(srv, "ODOO_MCP_READ_HEADER_TIMEOUT=300ms", "ODOO_MCP_RATE_LIMIT=0"), "--max-body-bytes", "65536")
+	p := startBinary(t, odooEnv(srv, "ODOO_MCP_RATE_LIMIT=0"), "--max-body-bytes", "65536")
 	auth := basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey)
 
 	t.Run("body over the limit", func(t *testing.T) {
@@ -192,25 +198,6 @@ func TestCallerFaults(t *testing.T) {
 		resp, _ := postMCP(t, p, auth, big)
 		if resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("status %d", resp.StatusCode)
-		}
-	})
-	t.Run("slow headers", func(t *testing.T) {
-		conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		io.WriteString(conn, "POST /mcp HTTP/1.1\r\nHost: x\r\n") // and then nothing
-		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		buf := make([]byte, 512)
-		n, err := conn.Read(buf)
-		// The server gives up on the request: it closes the connection
-		// (possibly after a 408), well before our own 10 s deadline.
-		if ne, ok := err.(net.Error); ok && ne.Timeout() {
-			t.Fatal("the server kept a connection with unfinished headers open")
-		}
-		if n > 0 && !strings.Contains(string(buf[:n]), "408") {
-			t.Fatalf("unexpected answer %q", buf[:n])
 		}
 	})
 	t.Run("many connections", func(t *testing.T) {
@@ -240,6 +227,32 @@ func TestCallerFaults(t *testing.T) {
 			t.Fatalf("unhealthy after the burst: %v", err)
 		}
 	})
+}
+
+// TestSlowHeaders: headers sent too slowly end the connection after
+// ODOO_MCP_READ_HEADER_TIMEOUT. A binary of its own: a 300 ms header timeout
+// would also cut the connections of TestCallerFaults' burst on a loaded
+// machine (their headers wait for a goroutine to be scheduled).
+func TestSlowHeaders(t *testing.T) {
+	_, srv := odooFor(t, "18.0")
+	p := startBinary(t, odooEnv(srv, "ODOO_MCP_READ_HEADER_TIMEOUT=300ms", "ODOO_MCP_RATE_LIMIT=0"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "POST /mcp HTTP/1.1\r\nHost: x\r\n") // and then nothing
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 512)
+	n, err := conn.Read(buf)
+	// The server gives up on the request: it closes the connection
+	// (possibly after a 408), well before our own 10 s deadline.
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("the server kept a connection with unfinished headers open")
+	}
+	if n > 0 && !strings.Contains(string(buf[:n]), "408") {
+		t.Fatalf("unexpected answer %q", buf[:n])
+	}
 }
 
 // TestSlowBody: a body trickled a byte at a time is answered (400, naming

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 )
 
 // TestSoak holds mixed load on the binary: direct MCP tool calls (creates
@@ -40,9 +40,9 @@ func TestSoak(t *testing.T) {
 	p := s.p
 	admin := basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey)
 	waitForLog(t, p, "registered with Letta", 30*time.Second)
-	if status, body, _ := thDo(t, p, http.MethodPut, "/api/v1/threads/soak", admin,
-		`{"model":"`+thModel+`","tools":["odoo_record_creator","odoo_record_retriever"]}`); status != http.StatusCreated {
-		t.Fatalf("declare: %d %s", status, body)
+	api := thClient(t, p, admin)
+	if th, err := api.Declare(t.Context(), "soak", threads.Spec{Model: thModel, Tools: &[]string{"odoo_record_creator", "odoo_record_retriever"}}); err != nil || !th.Created {
+		t.Fatalf("declare: %+v %v", th, err)
 	}
 	cs, err := connectMCP(t, p, admin)
 	if err != nil {
@@ -70,11 +70,11 @@ func TestSoak(t *testing.T) {
 				name := fmt.Sprintf("soak-%d-%d", w, i)
 				switch i % 4 {
 				case 0: // a thread message whose agent creates a record over MCP
-					status, body, _ := thDoQuiet(p, http.MethodPost, "/api/v1/threads/soak/messages", admin,
-						`{"content":"call odoo_record_creator {\"model\":\"res.partner\",\"fields\":[{\"field\":\"name\",\"value\":\"`+name+`\"}]}"}`,
-						"Accept", "application/json")
-					if status != http.StatusOK || !strings.Contains(string(body), "Record created successfully") {
-						fail(fmt.Errorf("message: %d %.300s", status, body))
+					reply, err := api.Ask(context.Background(), "soak",
+						`call odoo_record_creator {"model":"res.partner","fields":[{"field":"name","value":"`+name+`"}]}`)
+					body, _ := json.Marshal(reply)
+					if err != nil || !strings.Contains(string(body), "Record created successfully") {
+						fail(fmt.Errorf("message: %v %.300s", err, body))
 						continue
 					}
 					messages.Add(1)
@@ -164,34 +164,4 @@ func rssKiB(t *testing.T, p *process) int64 {
 	}
 	t.Fatal("no VmRSS")
 	return 0
-}
-
-// thDoQuiet is thDo without t, for worker goroutines.
-func thDoQuiet(p *process, method, path, authorization, body string, header ...string) (int, []byte, http.Header) {
-	req, err := http.NewRequest(method, p.URL+path, strings.NewReader(body))
-	if err != nil {
-		return 0, nil, nil
-	}
-	req.Header.Set("Authorization", authorization)
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
-	if err != nil {
-		return 0, []byte(err.Error()), nil
-	}
-	defer resp.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := resp.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return resp.StatusCode, []byte(b.String()), resp.Header
 }

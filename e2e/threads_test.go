@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -22,6 +20,8 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 	"github.com/odoo-mcp/odoo-mcp/letta/lettaspec"
+	"github.com/odoo-mcp/odoo-mcp/letta/threads"
+	"github.com/odoo-mcp/odoo-mcp/letta/threads/threadclient"
 )
 
 // The whole Letta loop with the built binary: a client declares a thread,
@@ -185,31 +185,44 @@ func thDo(t *testing.T, p *process, method, path, authorization, body string, he
 	return resp.StatusCode, b, resp.Header
 }
 
+// thClient is a thread API client of the binary with one credential.
+func thClient(t *testing.T, p *process, authorization string) *threadclient.Client {
+	t.Helper()
+	c, err := threadclient.New(p.URL, authorization, threadclient.Options{HTTPClient: &http.Client{Timeout: 60 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 type thEvent struct {
 	name string
 	data map[string]any
 }
 
-func thParseSSE(t *testing.T, body []byte) []thEvent {
+// thSend sends a message and reads its whole reply.
+func thSend(t *testing.T, c *threadclient.Client, threadID, content string) []thEvent {
 	t.Helper()
-	var out []thEvent
-	name := ""
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "event: "):
-			name = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: "):
-			var d map[string]any
-			if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &d); err != nil {
-				t.Fatalf("bad SSE data %q", line)
-			}
-			out = append(out, thEvent{name, d})
-		}
+	s, err := c.Send(t.Context(), threadID, content)
+	if err != nil {
+		t.Fatalf("POST message: %v", err)
 	}
-	return out
+	defer s.Close()
+	var out []thEvent
+	for {
+		ev, err := s.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("reading the reply after %d events: %v", len(out), err)
+		}
+		var d map[string]any
+		if err := ev.Decode(&d); err != nil {
+			t.Fatalf("bad SSE data %q", ev.Data)
+		}
+		out = append(out, thEvent{ev.Name, d})
+	}
 }
 
 const thInitialize = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2e","version":"1"}}}`
@@ -256,26 +269,14 @@ func TestThreadsEndToEnd(t *testing.T) {
 			}
 
 			// Declare the thread.
-			status, body, _ := thDo(t, p, http.MethodPut, "/api/v1/threads/e2e-1", admin,
-				`{"model":"`+thModel+`","tools":["odoo_record_retriever"]}`)
-			if status != http.StatusCreated {
-				t.Fatalf("PUT thread: %d %s", status, body)
-			}
-			var th struct {
-				AgentID string   `json:"agent_id"`
-				Tools   []string `json:"tools"`
-			}
-			if err := json.Unmarshal(body, &th); err != nil || th.AgentID == "" {
-				t.Fatalf("thread %s", body)
+			api := thClient(t, p, admin)
+			th, err := api.Declare(t.Context(), "e2e-1", threads.Spec{Model: thModel, Tools: &[]string{"odoo_record_retriever"}})
+			if err != nil || !th.Created || th.AgentID == "" {
+				t.Fatalf("PUT thread: %+v %v", th, err)
 			}
 
 			// Send a message: the agent calls the retriever through /mcp.
-			status, body, hdr := thDo(t, p, http.MethodPost, "/api/v1/threads/e2e-1/messages", admin,
-				`{"content":"call odoo_record_retriever {\"model\":\"res.partner\",\"fields\":[\"name\"],\"limit\":2}"}`)
-			if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/event-stream") {
-				t.Fatalf("POST message: %d %s %s", status, hdr.Get("Content-Type"), body)
-			}
-			evs := thParseSSE(t, body)
+			evs := thSend(t, api, "e2e-1", `call odoo_record_retriever {"model":"res.partner","fields":["name"],"limit":2}`)
 			var seen []string
 			var answer strings.Builder
 			for _, ev := range evs {
@@ -331,19 +332,19 @@ func TestThreadsEndToEnd(t *testing.T) {
 				t.Errorf("a tool outside the thread ran: %v", res.Content)
 			}
 			// Another agent's X-Agent-Id is refused.
-			status, body, _ = thDo(t, p, http.MethodPost, "/mcp", "Bearer "+token, thInitialize,
+			status, body, _ := thDo(t, p, http.MethodPost, "/mcp", "Bearer "+token, thInitialize,
 				"Accept", "application/json, text/event-stream", "X-Agent-Id", "agent-00000000-0000-4000-8000-000000000000")
 			if status != http.StatusForbidden {
 				t.Errorf("wrong X-Agent-Id: %d %s, want 403", status, body)
 			}
 			// The thread token cannot manage threads.
-			if status, body, _ = thDo(t, p, http.MethodGet, "/api/v1/threads", "Bearer "+token, ""); status != http.StatusUnauthorized {
-				t.Errorf("thread API with a thread token: %d %s", status, body)
+			if _, err := thClient(t, p, "Bearer "+token).List(t.Context()); threadclient.StatusOf(err) != http.StatusUnauthorized {
+				t.Errorf("thread API with a thread token: %v, want HTTP 401", err)
 			}
 
 			// A deleted thread's token is refused within 10 s.
-			if status, body, _ = thDo(t, p, http.MethodDelete, "/api/v1/threads/e2e-1", admin, ""); status != http.StatusNoContent {
-				t.Fatalf("DELETE: %d %s", status, body)
+			if err := api.Delete(t.Context(), "e2e-1"); err != nil {
+				t.Fatalf("DELETE: %v", err)
 			}
 			deadline := time.Now().Add(15 * time.Second)
 			for {

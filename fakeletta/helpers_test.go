@@ -1,7 +1,6 @@
 package fakeletta
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
@@ -9,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/odoo-mcp/odoo-mcp/sse"
 )
 
 // harness is a fake Letta behind an httptest server plus a client that does
@@ -140,31 +141,35 @@ func (e sseEvent) obj(t *testing.T) map[string]any {
 	return m
 }
 
-// parseSSE splits an SSE body into events.
+// parseSSE splits an SSE body into events. The fake must write Letta's
+// plain form: the events, written back by sse.Writer, are the body again
+// (no comment, id or other field, no line break but \n).
 func parseSSE(t *testing.T, body []byte) []sseEvent {
 	t.Helper()
 	var out []sseEvent
-	var cur sseEvent
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
+	var again bytes.Buffer
+	w := sse.NewWriter(&again)
+	r := sse.NewReader(bytes.NewReader(body), sse.Options{MaxLine: 1 << 20, Comments: true})
+	for {
+		ev, err := r.Next()
+		if err == io.EOF {
+			break
+		}
 		switch {
-		case line == "":
-			if cur.Data != "" || cur.Event != "" {
-				out = append(out, cur)
-			}
-			cur = sseEvent{}
-		case strings.HasPrefix(line, "event: "):
-			cur.Event = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: "):
-			cur.Data = strings.TrimPrefix(line, "data: ")
-		default:
-			t.Fatalf("unexpected SSE line %q", line)
+		case err != nil:
+			t.Fatalf("SSE body: %v", err)
+		case ev.Unterminated:
+			t.Fatalf("SSE body does not end with a blank line: %q", body)
+		case ev.IsComment():
+			t.Fatalf("unexpected SSE comment %q", ev.Comment)
+		}
+		out = append(out, sseEvent{Event: ev.Type, Data: string(ev.Data)})
+		if err := w.Event(ev.Type, ev.Data); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if cur.Data != "" || cur.Event != "" {
-		t.Fatalf("SSE body does not end with a blank line: %q", body)
+	if !bytes.Equal(again.Bytes(), body) {
+		t.Fatalf("SSE body is not in plain form:\n%q\nwant\n%q", body, again.Bytes())
 	}
 	return out
 }

@@ -212,7 +212,8 @@ func (e extraDataError) Error() string { return "extra data" }
 // pyJSONError renders a Go JSON decoding error as Python's json module words
 // it, e.g. "Expecting value: line 1 column 1 (char 0)".
 func pyJSONError(data []byte, err error) string {
-	msg, pos := "Expecting value", len(data)
+	msg := "Expecting value"
+	var pos int // every case below sets it
 	var se *json.SyntaxError
 	var xe extraDataError
 	switch {

@@ -1,7 +1,6 @@
 package letta
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/sse"
 )
 
 // Message types returned by Stream.Next (others, and "ping", are skipped).
@@ -160,7 +161,7 @@ type Event struct {
 // be called from any goroutine to abort.
 type Stream struct {
 	body   io.ReadCloser
-	r      *bufio.Reader
+	sse    *sse.Reader
 	cancel context.CancelFunc
 
 	idle      time.Duration
@@ -175,7 +176,6 @@ type Stream struct {
 	runID      string
 	parts      map[string]*part
 	order      []string
-	line       []byte
 }
 
 type part struct {
@@ -196,8 +196,10 @@ func ParseStream(r io.Reader, idle time.Duration) *Stream {
 }
 
 func newStream(body io.ReadCloser, cancel context.CancelFunc, idle time.Duration) *Stream {
-	s := &Stream{body: body, r: bufio.NewReaderSize(body, 64<<10), cancel: cancel, idle: idle, parts: map[string]*part{}}
+	s := &Stream{body: body, cancel: cancel, idle: idle, parts: map[string]*part{}}
+	var r io.Reader = body
 	if idle > 0 {
+		r = &idleReader{r: body, s: s}
 		// Armed by Next only.
 		s.timer = time.AfterFunc(math.MaxInt64, func() {
 			s.idleFired.Store(true)
@@ -205,7 +207,23 @@ func newStream(body io.ReadCloser, cancel context.CancelFunc, idle time.Duration
 		})
 		s.timer.Stop()
 	}
+	s.sse = sse.NewReader(r, sse.Options{MaxLine: maxSSELine})
 	return s
+}
+
+// idleReader restarts the idle timer whenever bytes arrive: the timeout is
+// for a silent server, not for a long event.
+type idleReader struct {
+	r io.Reader
+	s *Stream
+}
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.s.timer.Reset(r.s.idle)
+	}
+	return n, err
 }
 
 func (s *Stream) abort() {
@@ -270,80 +288,21 @@ func (s *Stream) Next() (Event, error) {
 		s.timer.Reset(s.idle)
 		defer s.timer.Stop()
 	}
-	var eventName string
-	var data []byte
-	hasData := false
 	for {
-		line, rerr := s.readLine()
-		if rerr != nil && len(line) == 0 {
-			// A last frame not followed by a blank line still counts.
-			if hasData {
-				ev, ok, err := s.dispatch(eventName, data)
-				if err != nil {
-					return Event{}, s.finish(err)
-				}
-				if ok {
-					s.events++
-					return ev, nil // the cut is reported by the next call
-				}
-			}
+		fr, rerr := s.sse.Next()
+		if rerr != nil {
 			return Event{}, s.finish(s.truncated(rerr))
 		}
-		if s.timer != nil {
-			s.timer.Reset(s.idle)
+		// A last frame not followed by a blank line still counts (fr is
+		// Unterminated): the cut is reported by the next call.
+		ev, ok, err := s.dispatch(fr.Type, fr.Data)
+		if err != nil {
+			return Event{}, s.finish(err)
 		}
-		switch {
-		case len(line) == 0: // end of frame
-			if hasData {
-				ev, ok, err := s.dispatch(eventName, data)
-				if err != nil {
-					return Event{}, s.finish(err)
-				}
-				if ok {
-					s.events++
-					return ev, nil
-				}
-			}
-			eventName, data, hasData = "", data[:0], false
-		case line[0] == ':': // comment
-		default:
-			field, value, _ := bytes.Cut(line, []byte(":"))
-			value = bytes.TrimPrefix(value, []byte(" "))
-			switch string(field) {
-			case "event":
-				eventName = string(value)
-			case "data":
-				if hasData {
-					data = append(data, '\n')
-				}
-				data = append(data, value...)
-				hasData = true
-			}
+		if ok {
+			s.events++
+			return ev, nil
 		}
-		if rerr != nil {
-			// Line without newline at EOF: loop once more to flush it.
-			continue
-		}
-	}
-}
-
-// readLine returns one line without its terminator (\n or \r\n).
-func (s *Stream) readLine() ([]byte, error) {
-	s.line = s.line[:0]
-	for {
-		chunk, err := s.r.ReadSlice('\n')
-		s.line = append(s.line, chunk...)
-		if len(s.line) > maxSSELine {
-			return nil, fmt.Errorf("letta: SSE line longer than %d bytes", maxSSELine)
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err == nil {
-			line := bytes.TrimSuffix(s.line[:len(s.line)-1], []byte("\r"))
-			return line, nil
-		}
-		return bytes.TrimSuffix(s.line, []byte("\r")), err
 	}
 }
 

@@ -2,52 +2,27 @@ package tools
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
+	"github.com/odoo-mcp/odoo-mcp/internal/golden"
 )
 
 // TestToolSnapshots locks every tool definition (name, description,
-// schemas, annotations). A changed schema fails until the snapshot is
-// deliberately rewritten with UPDATE_TOOLSNAPS=true.
+// schemas, annotations). A changed definition fails with the JSON paths that
+// changed until the snapshot is deliberately rewritten: go test ./tools/
+// -update (or UPDATE_TOOLSNAPS=true). A missing snapshot is written, except
+// in CI (CI=true), where it fails.
 func TestToolSnapshots(t *testing.T) {
 	for _, tool := range Inventory() {
 		t.Run(tool.Def.Name, func(t *testing.T) {
-			got, err := json.MarshalIndent(tool.Def, "", "  ")
-			if err != nil {
+			if err := golden.JSON(filepath.Join("__toolsnaps__", tool.Def.Name+".snap"), tool.Def); err != nil {
 				t.Fatal(err)
-			}
-			got = append(got, '\n')
-			path := filepath.Join("__toolsnaps__", tool.Def.Name+".snap")
-			if os.Getenv("UPDATE_TOOLSNAPS") == "true" {
-				os.MkdirAll("__toolsnaps__", 0o755)
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("no snapshot %s: run UPDATE_TOOLSNAPS=true go test ./tools/ and review the new file", path)
-			}
-			if !jsonEqual(t, got, want) {
-				t.Fatalf("tool %s differs from its snapshot %s.\nIf the change is deliberate, run UPDATE_TOOLSNAPS=true go test ./tools/ and commit the snapshot.\ngot:\n%s", tool.Def.Name, path, got)
 			}
 		})
 	}
-}
-
-func jsonEqual(t *testing.T, a, b []byte) bool {
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		t.Fatal("snapshot is not JSON")
-	}
-	ca, _ := json.Marshal(x)
-	cb, _ := json.Marshal(y)
-	return string(ca) == string(cb)
 }
 
 func inputSchema(t *testing.T, tool Tool) map[string]any {

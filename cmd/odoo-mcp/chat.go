@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -18,9 +16,8 @@ import (
 
 	"github.com/mattn/go-isatty"
 
-	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
-	"github.com/odoo-mcp/odoo-mcp/requestid"
+	"github.com/odoo-mcp/odoo-mcp/letta/threads/threadclient"
 )
 
 const chatUsage = `Usage: odoo-mcp chat --thread ID [flags] [message]
@@ -43,10 +40,8 @@ Flags:
 
 // chatCmd is one `odoo-mcp chat` run.
 type chatCmd struct {
-	base   string // the server's URL, without a trailing slash
+	api    *threadclient.Client
 	thread string
-	auth   string
-	http   *http.Client
 	out    io.Writer // the answer
 	info   io.Writer // everything else
 
@@ -87,11 +82,16 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if thread == "" {
 		problems = append(problems, "--thread is required")
 	}
-	u, _ := url.Parse(strings.TrimRight(strings.TrimSpace(serverURL), "/"))
-	if err := checkURL("--url (ODOO_MCP_URL)", serverURL, "http://127.0.0.1:8808"); err != nil {
-		problems = append(problems, err.Error())
+	urlErr := checkURL("--url (ODOO_MCP_URL)", serverURL, "http://127.0.0.1:8808")
+	if urlErr != nil {
+		problems = append(problems, urlErr.Error())
 	}
 	cred := credentialFromEnv()
+	api, err := threadclient.New(serverURL, cred.Authorization(),
+		threadclient.Options{HTTPClient: &http.Client{Transport: http.DefaultTransport}, UserAgent: "odoo-mcp-chat/" + version})
+	if err != nil && urlErr == nil {
+		problems = append(problems, err.Error())
+	}
 	if !cred.Set() {
 		problems = append(problems, errMissingCredential.Error())
 	}
@@ -100,8 +100,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return 2
 	}
 
-	c := &chatCmd{base: u.String(), thread: thread, auth: cred.Authorization(), out: stdout, info: stderr,
-		http: &http.Client{Transport: http.DefaultTransport}}
+	c := &chatCmd{api: api, thread: thread, out: stdout, info: stderr}
 
 	var spec *threads.Spec
 	if set["model"] || set["tools"] || set["system"] || set["embedding"] || set["temperature"] {
@@ -188,112 +187,29 @@ func (c *chatCmd) prompt(ctx context.Context, stdin io.Reader) int {
 	return code
 }
 
-// apiError is an error answer of the thread API.
-type apiError struct {
-	Status    int
-	Code      string   `json:"error"`
-	Message   string   `json:"message"`
-	Valid     []string `json:"valid"`
-	RequestID string
-}
-
-func (e *apiError) Error() string {
-	msg := e.Message
-	if msg == "" {
-		msg = http.StatusText(e.Status)
-	}
-	s := fmt.Sprintf("%s (HTTP %d", msg, e.Status)
-	if e.Code != "" {
-		s += " " + e.Code
-	}
-	if e.RequestID != "" {
-		s += ", request id " + e.RequestID
-	}
-	s += ")"
-	if len(e.Valid) > 0 {
-		s += "\n  valid: " + strings.Join(e.Valid, ", ")
-	}
-	return s
-}
-
-// do sends one request of the thread API; a non-2xx answer is an *apiError.
-func (c *chatCmd) do(ctx context.Context, method, path string, body any, accept string) (*http.Response, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", c.auth)
-	req.Header.Set("Accept", accept)
-	req.Header.Set("User-Agent", "odoo-mcp-chat/"+version)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return nil, fmt.Errorf("%s %s: %w (is odoo-mcp serve running there, with LETTA_BASE_URL?)", method, redact.URL(c.base)+path, err)
-	}
-	if resp.StatusCode >= 300 {
-		defer resp.Body.Close()
-		e := &apiError{Status: resp.StatusCode, RequestID: resp.Header.Get(requestid.Header)}
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		json.Unmarshal(b, e)
-		if e.Status == http.StatusNotFound && e.Code == "" {
-			// Not the thread API's own 404 (which names its error).
-			e.Message = "no thread API at " + redact.URL(c.base) + " (odoo-mcp serves it when LETTA_BASE_URL is set)"
-		}
-		return nil, e
-	}
-	return resp, nil
-}
-
-func (c *chatCmd) threadPath() string { return "/api/v1/threads/" + url.PathEscape(c.thread) }
-
 // open makes sure the thread exists, declaring it when spec is given, and
 // says what it is.
 func (c *chatCmd) open(ctx context.Context, spec *threads.Spec) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	var th threads.Thread
 	if spec == nil || spec.Model == "" {
-		resp, err := c.do(ctx, http.MethodGet, c.threadPath(), nil, "application/json")
-		var ae *apiError
+		th, err := c.api.Get(ctx, c.thread)
+		var ae *threadclient.Error
 		if errors.As(err, &ae) && ae.Status == http.StatusNotFound && ae.Code != "" {
 			return c.notFound(ctx)
 		}
 		if err != nil {
 			return err
 		}
-		err = json.NewDecoder(resp.Body).Decode(&th)
-		resp.Body.Close()
-		if err != nil {
-			return fmt.Errorf("reading the thread: %w", err)
-		}
 		if spec == nil {
-			fmt.Fprintf(c.info, "thread %s: %s\n", c.thread, describeThread(&th))
+			fmt.Fprintf(c.info, "thread %s: %s\n", c.thread, describeThread(th))
 			return nil
 		}
 		spec.Model = th.Model
 	}
-	resp, err := c.do(ctx, http.MethodPut, c.threadPath(), spec, "application/json")
+	th, err := c.api.Declare(ctx, c.thread, *spec)
 	if err != nil {
 		return fmt.Errorf("declaring the thread: %w", err)
-	}
-	err = json.NewDecoder(resp.Body).Decode(&th)
-	resp.Body.Close()
-	if err != nil {
-		return fmt.Errorf("reading the thread: %w", err)
 	}
 	what := "unchanged"
 	switch {
@@ -302,7 +218,7 @@ func (c *chatCmd) open(ctx context.Context, spec *threads.Spec) error {
 	case len(th.Changed) > 0:
 		what = "changed " + strings.Join(th.Changed, ", ")
 	}
-	fmt.Fprintf(c.info, "thread %s %s: %s\n", c.thread, what, describeThread(&th))
+	fmt.Fprintf(c.info, "thread %s %s: %s\n", c.thread, what, describeThread(th))
 	for _, w := range th.Warnings {
 		fmt.Fprintf(c.info, "  warning: %s\n", w)
 	}
@@ -321,13 +237,8 @@ func describeThread(th *threads.Thread) string {
 // choose from.
 func (c *chatCmd) notFound(ctx context.Context) error {
 	msg := fmt.Sprintf("thread %s does not exist: create it with --model", c.thread)
-	resp, err := c.do(ctx, http.MethodGet, "/api/v1/models", nil, "application/json")
-	if err != nil {
-		return errors.New(msg)
-	}
-	defer resp.Body.Close()
-	var ms threads.Models
-	if json.NewDecoder(resp.Body).Decode(&ms) != nil || len(ms.Models) == 0 {
+	ms, err := c.api.Models(ctx)
+	if err != nil || len(ms.Models) == 0 {
 		return errors.New(msg)
 	}
 	var handles []string
@@ -339,58 +250,65 @@ func (c *chatCmd) notFound(ctx context.Context) error {
 
 // send posts one message and shows the run as it streams.
 func (c *chatCmd) send(ctx context.Context, msg string) error {
-	resp, err := c.do(ctx, http.MethodPost, c.threadPath()+"/messages", threads.Message{Content: msg}, "text/event-stream")
+	stream, err := c.api.Send(ctx, c.thread, msg)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	rid := resp.Header.Get(requestid.Header)
+	defer stream.Close()
+	rid := stream.RequestID
 	failed, done := "", false
-	err = readSSE(resp.Body, func(event string, data []byte) {
-		switch event {
-		case "content":
+	for {
+		ev, rerr := stream.Next()
+		if rerr != nil {
+			if rerr != io.EOF {
+				err = rerr
+			}
+			break
+		}
+		switch ev.Name {
+		case threads.EventContent:
 			var d threads.ContentData
-			if json.Unmarshal(data, &d) == nil && d.Text != "" {
+			if ev.Decode(&d) == nil && d.Text != "" {
 				fmt.Fprint(c.out, d.Text)
 				c.midLine = !strings.HasSuffix(d.Text, "\n")
 			}
-		case "tool_call":
+		case threads.EventToolCall:
 			var d threads.ToolCallData
-			if json.Unmarshal(data, &d) == nil {
+			if ev.Decode(&d) == nil {
 				args, _ := json.Marshal(d.Arguments)
 				c.note("→ %s %s", d.Name, compact(string(args), 200))
 			}
-		case "tool_return":
+		case threads.EventToolReturn:
 			var d threads.ToolReturnData
-			if json.Unmarshal(data, &d) == nil {
+			if ev.Decode(&d) == nil {
 				status := "ok"
 				if d.Status != "success" {
 					status = d.Status
 				}
 				c.note("← %s %s: %s", d.Name, status, compact(d.Content, 200))
 			}
-		case "usage":
+		case threads.EventUsage:
 			var d threads.UsageData
-			if json.Unmarshal(data, &d) == nil {
+			if ev.Decode(&d) == nil {
 				c.note("(%d tokens, %d %s)", d.TotalTokens, d.Steps, plural(d.Steps, "step", "steps"))
 			}
-		case "error":
+		case threads.EventError:
 			var d threads.ErrorData
-			if json.Unmarshal(data, &d) == nil {
+			if ev.Decode(&d) == nil {
 				failed = d.Message
 				c.note("error: %s", d.Message)
 			}
-		case "done":
+		case threads.EventDone:
 			done = true
 			var d threads.DoneData
-			if json.Unmarshal(data, &d) == nil && d.FinishReason != "stop" && d.FinishReason != "" {
+			if ev.Decode(&d) == nil && d.FinishReason != "stop" && d.FinishReason != "" {
 				c.note("(finished: %s)", d.FinishReason)
 				if failed == "" && d.FinishReason == "error" {
 					failed = "the run failed"
 				}
 			}
 		}
-	})
+	}
 	c.endLine()
 	switch {
 	case err != nil:
@@ -425,41 +343,4 @@ func compact(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
-}
-
-// readSSE calls fn for each event of a text/event-stream body, as it
-// arrives; comments (keep-alives) are skipped.
-func readSSE(r io.Reader, fn func(event string, data []byte)) error {
-	br := bufio.NewReaderSize(r, 64<<10)
-	var (
-		event string
-		data  bytes.Buffer
-	)
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil && (line == "" || err != io.EOF) {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
-		}
-		line = strings.TrimRight(line, "\r\n")
-		switch {
-		case line == "":
-			if data.Len() > 0 || event != "" {
-				fn(event, bytes.TrimSuffix(data.Bytes(), []byte("\n")))
-			}
-			event = ""
-			data.Reset()
-		case strings.HasPrefix(line, ":"):
-		case strings.HasPrefix(line, "event:"):
-			event = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
-		case strings.HasPrefix(line, "data:"):
-			data.WriteString(strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " "))
-			data.WriteByte('\n')
-		}
-		if err != nil {
-			return nil
-		}
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
@@ -96,6 +98,14 @@ func (f *envFlags) String(p *string, name, env, def, usage string) {
 	f.fs.StringVar(p, name, def, usage+" (env "+env+")")
 }
 
+// URL registers a URL flag: a password in the variable's value (a
+// Basic-auth proxy, http://user:pass@host) is masked in the usage text.
+func (f *envFlags) URL(p *string, name, env, usage string) {
+	f.String(p, name, env, "", usage)
+	fl := f.fs.Lookup(name)
+	fl.DefValue = redact.URL(fl.DefValue)
+}
+
 // Secret registers a flag for a secret: its environment value is never
 // shown as the flag's default in the usage text.
 func (f *envFlags) Secret(p *string, name, env, usage string) {
@@ -161,8 +171,9 @@ func (f *envFlags) Duration(p *time.Duration, name, env string, def time.Duratio
 	f.fs.DurationVar(p, name, def, usage+" (env "+env+")")
 }
 
-func parseServeFlags(args []string) (*serveConfig, error) {
+func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	c, f := newServeFlags("serve")
+	f.fs.SetOutput(stderr)
 	if len(f.errs) > 0 {
 		return nil, errors.Join(f.errs...)
 	}
@@ -183,7 +194,7 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	f := &envFlags{fs: fs}
 	f.String(&c.Listen, "listen", "ODOO_MCP_LISTEN", "127.0.0.1:8808", "address to listen on")
-	f.String(&c.OdooURL, "odoo-url", "ODOO_URL", "", "Odoo base URL, e.g. http://localhost:8069")
+	f.URL(&c.OdooURL, "odoo-url", "ODOO_URL", "Odoo base URL, e.g. http://localhost:8069")
 	f.String(&c.OdooDB, "odoo-db", "ODOO_DB", "", "Odoo database name")
 	f.String(&c.OdooProtocol, "odoo-protocol", "ODOO_PROTOCOL", "auto", "Odoo API: auto, jsonrpc (16-18) or json2 (19+)")
 	f.Duration(&c.OdooTimeout, "odoo-timeout", "ODOO_TIMEOUT", 30*time.Second, "timeout of each Odoo request")
@@ -210,13 +221,13 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.Int(&c.MaxStreams, "max-streams", "ODOO_MCP_MAX_STREAMS", 4, "thread message streams one Odoo user may have open at once (0: no cap)")
 	f.String(&c.LogLevel, "log-level", "ODOO_MCP_LOG_LEVEL", "info", "debug, info, warn or error")
 	f.String(&c.LogFormat, "log-format", "ODOO_MCP_LOG_FORMAT", "auto", "auto (text on a terminal, JSON otherwise), text or json")
-	f.String(&c.LettaURL, "letta-url", "LETTA_BASE_URL", "", "Letta server URL, e.g. http://localhost:8283 or https://api.letta.com; turns on the thread API")
+	f.URL(&c.LettaURL, "letta-url", "LETTA_BASE_URL", "Letta server URL, e.g. http://localhost:8283 or https://api.letta.com; turns on the thread API")
 	f.Secret(&c.LettaAPIKey, "letta-api-key", "LETTA_API_KEY", "Letta Cloud API key, or the password of a --secure Letta server")
 	f.String(&c.LettaProject, "letta-project", "LETTA_PROJECT", "", "Letta Cloud project slug (sent as X-Project)")
 	f.String(&c.LettaMCPServerName, "letta-mcp-server-name", "LETTA_MCP_SERVER_NAME", threads.DefaultServerName, "name of odoo-mcp's MCP server in Letta")
 	f.String(&c.LettaDefaultEmbedding, "letta-default-embedding", "LETTA_DEFAULT_EMBEDDING", "", "embedding handle of new agents (default: Letta's first)")
 	f.Duration(&c.LettaTimeout, "letta-timeout", "LETTA_TIMEOUT", letta.DefaultTimeout, "timeout of each Letta request (streams excepted)")
-	f.String(&c.PublicURL, "public-url", "ODOO_MCP_PUBLIC_URL", "", "URL at which Letta reaches this server (/mcp is appended), e.g. https://odoo-mcp.example.com")
+	f.URL(&c.PublicURL, "public-url", "ODOO_MCP_PUBLIC_URL", "URL at which Letta reaches this server (/mcp is appended), e.g. https://odoo-mcp.example.com")
 	f.Secret(&c.SigningKey, "signing-key", "ODOO_MCP_SIGNING_KEY", "key that signs thread tokens, at least 32 characters (e.g. openssl rand -hex 32); the same on every replica")
 	f.Duration(&c.ThreadTokenTTL, "thread-token-ttl", "ODOO_MCP_THREAD_TOKEN_TTL", auth.DefaultTokenTTL, "lifetime of a thread's token (reissued at half-life when the thread is used)")
 	f.String(&c.OrgMemoryFile, "org-memory-file", "ODOO_MCP_ORG_MEMORY_FILE", "", "text file read at start: the organisation's read-only memory block, shared by every agent of the database")

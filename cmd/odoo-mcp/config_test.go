@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -16,7 +17,7 @@ func TestFlagsBeatEnvironmentBeatsDefaults(t *testing.T) {
 	t.Setenv("ODOO_DB", "envdb")
 	t.Setenv("ODOO_MCP_READ_ONLY", "true")
 	t.Setenv("ODOO_MCP_AUTH_CACHE_TTL", "2m")
-	cfg, err := parseServeFlags([]string{"--odoo-db", "flagdb"})
+	cfg, err := parseServeFlags([]string{"--odoo-db", "flagdb"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,12 +29,12 @@ func TestFlagsBeatEnvironmentBeatsDefaults(t *testing.T) {
 func TestBadConfigurationIsReportedInFull(t *testing.T) {
 	t.Setenv("ODOO_MCP_READ_ONLY", "yes please")
 	t.Setenv("ODOO_MCP_MAX_LIMIT", "many")
-	if _, err := parseServeFlags(nil); err == nil || !strings.Contains(err.Error(), "ODOO_MCP_READ_ONLY") || !strings.Contains(err.Error(), "ODOO_MCP_MAX_LIMIT") {
+	if _, err := parseServeFlags(nil, io.Discard); err == nil || !strings.Contains(err.Error(), "ODOO_MCP_READ_ONLY") || !strings.Contains(err.Error(), "ODOO_MCP_MAX_LIMIT") {
 		t.Fatalf("env errors: %v", err)
 	}
 	t.Setenv("ODOO_MCP_READ_ONLY", "")
 	t.Setenv("ODOO_MCP_MAX_LIMIT", "")
-	_, err := parseServeFlags([]string{"--odoo-protocol", "soap", "--odoo-context", "[1]", "--deny-models", "[", "--log-format", "xml", "--listen", "8808"})
+	_, err := parseServeFlags([]string{"--odoo-protocol", "soap", "--odoo-context", "[1]", "--deny-models", "[", "--log-format", "xml", "--listen", "8808"}, io.Discard)
 	for _, want := range []string{"ODOO_URL", "ODOO_DB", "soap", "JSON object", "bad pattern", "log-format", "host:port"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v does not mention %q", err, want)
@@ -121,7 +122,7 @@ func TestURLSettingsAreValidated(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			_, err := parseServeFlags(nil)
+			_, err := parseServeFlags(nil, io.Discard)
 			for _, want := range tc.want {
 				if err == nil || !strings.Contains(err.Error(), want) {
 					t.Errorf("serve: error %v lacks %q", err, want)

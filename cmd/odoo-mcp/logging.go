@@ -34,7 +34,7 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 		}
 	}
 	if format == "text" {
-		return slog.New(requestid.Handler(tint.NewHandler(w, &tint.Options{Level: l, TimeFormat: "15:04:05.000", ReplaceAttr: durationsInMillis})))
+		return slog.New(requestid.Handler(tint.NewTextHandler(w, &tint.Options{Level: l, TimeFormat: "15:04:05.000", ReplaceAttr: durationsInMillis})))
 	}
 	return slog.New(requestid.Handler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l, ReplaceAttr: durationsInMillis})))
 }

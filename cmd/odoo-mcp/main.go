@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "serve":
-		cfg, err := parseServeFlags(args[1:])
+		cfg, err := parseServeFlags(args[1:], stderr)
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}

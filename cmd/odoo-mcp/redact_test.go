@@ -64,6 +64,10 @@ func TestPasswordInOdooURLIsNeverShown(t *testing.T) {
 		{"chat, server down", env(up), []string{"chat", "--url", "http://proxy:" + password + "@127.0.0.1:1", "--thread", "t", "hello"}, ""},
 		{"chat, not http", env(up), []string{"chat", "--url", "ftp://proxy:" + password + "@odoo", "--thread", "t", "hello"}, ""},
 		{"config inspector", env(up), []string{"config", "inspector"}, ""},
+		// -h shows each flag's default, which is the variable's value.
+		{"serve -h", env(up), []string{"serve", "-h"}, ""},
+		{"stdio -h", env(up), []string{"stdio", "-h"}, ""},
+		{"doctor -h", env(up), []string{"doctor", "-h"}, ""},
 		// A stdio configuration must carry the URL as it is to work: only
 		// its notes are checked (config sets wait to mean "stdout may").
 		{"config stdio", env(up), []string{"config", "claude-desktop"}, "-"},

@@ -12,7 +12,7 @@ import (
 // or client can use (127.0.0.1), not http://[::]:port.
 func TestDemoBannerShowsAUsableAddress(t *testing.T) {
 	clearEnv(t)
-	cfg, err := parseServeFlags([]string{"--demo", "--listen", ":0", "--log-level", "error"})
+	cfg, err := parseServeFlags([]string{"--demo", "--listen", ":0", "--log-level", "error"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,9 @@ func subsetFlags(name string, all *flag.FlagSet, names []string) *flag.FlagSet {
 			panic("odoo-mcp: no serve flag " + n)
 		}
 		fs.Var(fl.Value, fl.Name, fl.Usage)
+		// Var takes the current value as the default shown by -h; keep the
+		// registered one, which URL flags have masked.
+		fs.Lookup(n).DefValue = fl.DefValue
 	}
 	return fs
 }

@@ -148,7 +148,7 @@ func (f *forwarder) handle(ctx context.Context, req *gomcp.CallToolRequest) (*go
 		} `json:"error"`
 	}
 	if err := json.Unmarshal(body, &out); err != nil {
-		return nil, fmt.Errorf("Odoo answered HTTP %d: %w", resp.StatusCode, err)
+		return nil, fmt.Errorf("decoding Odoo's answer (HTTP %d): %w", resp.StatusCode, err)
 	}
 	if out.Error != nil {
 		return &gomcp.CallToolResult{IsError: true, Content: []gomcp.Content{&gomcp.TextContent{Text: out.Error.Message}}}, nil

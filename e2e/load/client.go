@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+
+	"github.com/odoo-mcp/odoo-mcp/sse"
 )
 
 // Client speaks raw MCP Streamable HTTP to one target: JSON-RPC messages
@@ -197,45 +198,27 @@ func readResponse(resp *http.Response) (*rpcResponse, error) {
 		}
 		return &r, nil
 	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 0, 16<<10), 64<<20)
-	var data []byte
-	event := func() (*rpcResponse, error) {
-		if len(data) == 0 {
-			return nil, nil
+	events := sse.NewReader(resp.Body, sse.Options{MaxLine: 64 << 20})
+	for {
+		ev, err := events.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(ev.Data) == 0 {
+			continue
 		}
 		var r rpcResponse
-		if err := json.Unmarshal(data, &r); err != nil {
+		if err := json.Unmarshal(ev.Data, &r); err != nil {
 			return nil, fmt.Errorf("decoding an event: %w", err)
 		}
-		data = data[:0]
 		if r.Method != "" {
-			return nil, nil // a notification or request from the server
+			continue // a notification or request from the server
 		}
+		io.Copy(io.Discard, resp.Body) // lets the connection be reused
 		return &r, nil
-	}
-	for sc.Scan() {
-		line := sc.Bytes()
-		switch {
-		case len(line) == 0: // end of an event
-			r, err := event()
-			if r != nil || err != nil {
-				io.Copy(io.Discard, resp.Body)
-				return r, err
-			}
-		case bytes.HasPrefix(line, []byte("data:")):
-			v := bytes.TrimPrefix(line[5:], []byte(" "))
-			if len(data) > 0 {
-				data = append(data, '\n')
-			}
-			data = append(data, v...)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	if r, err := event(); r != nil || err != nil {
-		return r, err
 	}
 	return nil, errNoResponse
 }

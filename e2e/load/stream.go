@@ -1,8 +1,6 @@
 package load
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -13,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
@@ -21,6 +18,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
+	"github.com/odoo-mcp/odoo-mcp/letta/threads/threadclient"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 	"github.com/odoo-mcp/odoo-mcp/tools"
@@ -97,17 +95,16 @@ func MeasureStream(ctx context.Context, pairs int) (*StreamReport, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
 	defer client.CloseIdleConnections()
 	authz := "Basic " + base64.StdEncoding.EncodeToString([]byte(fakeodoo.AdminLogin+":"+fakeodoo.AdminKey))
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, base+"/api/v1/threads/load", strings.NewReader(`{"model":"openai/gpt-4o-mini"}`))
-	req.Header.Set("Authorization", authz)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
+	api, err := threadclient.New(base, authz, threadclient.Options{HTTPClient: client})
 	if err != nil {
 		return nil, err
 	}
-	resp.Body.Close()
+	if _, err := api.Declare(ctx, "load", threads.Spec{Model: "openai/gpt-4o-mini"}); err != nil {
+		return nil, fmt.Errorf("declare the thread: %w", err)
+	}
 	agents := lettaFake.Agents()
-	if resp.StatusCode/100 != 2 || len(agents) != 1 {
-		return nil, fmt.Errorf("declare the thread: HTTP %d, %d agents", resp.StatusCode, len(agents))
+	if len(agents) != 1 {
+		return nil, fmt.Errorf("declare the thread: %d agents", len(agents))
 	}
 	agentID := agents[0].ID
 
@@ -135,30 +132,24 @@ func MeasureStream(ctx context.Context, pairs int) (*StreamReport, error) {
 	}
 	relayed := func() (first, total time.Duration, events int, err error) {
 		start := time.Now()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/threads/load/messages",
-			strings.NewReader(`{"content":"`+message+`"}`))
-		req.Header.Set("Authorization", authz)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
+		s, err := api.Send(ctx, "load", message)
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			line := sc.Bytes()
-			if !bytes.HasPrefix(line, []byte("event: ")) {
-				continue
+		defer s.Close()
+		for {
+			ev, err := s.Next()
+			if err != nil {
+				return 0, 0, 0, fmt.Errorf("relayed stream ended without done: %v", err)
 			}
 			if events == 0 {
 				first = time.Since(start)
 			}
 			events++
-			if bytes.Equal(line, []byte("event: done")) {
+			if ev.Name == threads.EventDone {
 				return first, time.Since(start), events, nil
 			}
 		}
-		return 0, 0, 0, fmt.Errorf("relayed stream ended without done: %v", sc.Err())
 	}
 	// Warm both paths (credentials, revocation cache, connections).
 	for range 5 {

@@ -50,24 +50,33 @@ func TestFailedCreationLeavesNoOrphan(t *testing.T) {
 		faults []fakeletta.Fault
 		status int
 		left   int // agents left after the failed declaration
+		// timesOut: a fault delays Letta beyond a 1 s client timeout.
+		timesOut bool
 	}{
-		{"create refused", []fakeletta.Fault{{Method: "POST", Path: "/v1/agents/", Status: 500}}, 502, 0},
-		{"create times out", []fakeletta.Fault{{Method: "POST", Path: "/v1/agents/", Delay: 3 * time.Second}}, 503, 0},
-		{"token not written", []fakeletta.Fault{{Method: "PATCH", Path: "/v1/agents/{agent_id}", Status: 500}}, 502, 0},
+		{"create refused", []fakeletta.Fault{{Method: "POST", Path: "/v1/agents/", Status: 500}}, 502, 0, false},
+		{"create times out", []fakeletta.Fault{{Method: "POST", Path: "/v1/agents/", Delay: 3 * time.Second}}, 503, 0, true},
+		{"token not written", []fakeletta.Fault{{Method: "PATCH", Path: "/v1/agents/{agent_id}", Status: 500}}, 502, 0, false},
 		{"token not written, undo refused", []fakeletta.Fault{
 			{Method: "PATCH", Path: "/v1/agents/{agent_id}", Status: 500},
 			{Method: "DELETE", Path: "/v1/agents/{agent_id}", Status: 500},
-		}, 502, 1},
+		}, 502, 1, false},
 		// The lookup before creating passes (a fault with no effect takes
 		// it), the one after creating fails.
 		{"reconciliation lookup fails", []fakeletta.Fault{
 			{Method: "GET", Path: "/v1/agents/"},
 			{Method: "GET", Path: "/v1/agents/", Status: 503},
-		}, 502, 0},
+		}, 502, 0, false},
 	} {
 		forEachVersion(t, func(t *testing.T, version string) {
 			t.Run(tc.name, func(t *testing.T) {
-				e := newEnv(t, version, func(o *envOptions) { o.lettaTimeout = time.Second })
+				e := newEnv(t, version, func(o *envOptions) {
+					// A short Letta timeout only where a delay must outlast
+					// it: elsewhere registration's calls back into /mcp
+					// need the default's room on a loaded machine.
+					if tc.timesOut {
+						o.lettaTimeout = time.Second
+					}
+				})
 				for _, f := range tc.faults {
 					e.letta.SetFault(f)
 				}

@@ -1,7 +1,6 @@
 package threads
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -26,6 +25,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/letta/lettaspec"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
+	"github.com/odoo-mcp/odoo-mcp/sse"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
 
@@ -373,24 +373,21 @@ type sseEvent struct {
 func parseSSE(t *testing.T, body []byte) []sseEvent {
 	t.Helper()
 	var out []sseEvent
-	var name string
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "event: "):
-			name = strings.TrimPrefix(line, "event: ")
-		case strings.HasPrefix(line, "data: "):
-			var d map[string]any
-			if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &d); err != nil {
-				t.Fatalf("bad SSE data %q: %v", line, err)
-			}
-			out = append(out, sseEvent{Name: name, Data: d})
-			name = ""
+	r := sse.NewReader(bytes.NewReader(body), sse.Options{})
+	for {
+		ev, err := r.Next()
+		if err == io.EOF {
+			return out
 		}
+		if err != nil || ev.Unterminated {
+			t.Fatalf("bad SSE stream (%v) %q", err, body)
+		}
+		var d map[string]any
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			t.Fatalf("bad SSE data %q: %v", ev.Data, err)
+		}
+		out = append(out, sseEvent{Name: ev.Type, Data: d})
 	}
-	return out
 }
 
 // send posts a message and returns the SSE events.

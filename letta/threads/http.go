@@ -291,8 +291,9 @@ func (o *Orchestrator) handleMessage(c echo.Context) error {
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	w.WriteHeader(http.StatusOK)
 	// Flush through the underlying writer: it reports a gone client.
+	out := newSSEWriter(w, http.NewResponseController(w.Writer))
 	model := r.agent.Model
-	out := &sseWriter{w: w, rc: http.NewResponseController(w.Writer), onUsage: func(u UsageData) { o.countUsage(model, u) }}
+	out.onUsage = func(u UsageData) { o.countUsage(model, u) }
 	if err := out.rc.Flush(); err != nil {
 		_ = stream.Close()
 		return nil

@@ -20,7 +20,7 @@ func BenchmarkRelayEvent(b *testing.B) {
 	const frag = `data: {"id":"message-1","date":"2026-01-01T00:00:00Z","message_type":"assistant_message","otid":"o-1","content":"Hello there, "}` + "\n\n"
 	body := strings.Repeat(frag, b.N) + "data: [DONE]\n\n"
 	rec := httptest.NewRecorder()
-	out := &sseWriter{w: rec, rc: http.NewResponseController(rec)}
+	out := newSSEWriter(rec, http.NewResponseController(rec))
 	b.ReportAllocs()
 	b.SetBytes(int64(len(frag)))
 	b.ResetTimer()
@@ -46,7 +46,7 @@ func (w blockedWriter) Flush()                      {}
 func TestSlowCallerHoldsABoundedNumberOfEvents(t *testing.T) {
 	pr, pw := io.Pipe()
 	caller := blockedWriter{release: make(chan struct{})}
-	out := &sseWriter{w: caller, rc: http.NewResponseController(caller)}
+	out := newSSEWriter(caller, http.NewResponseController(caller))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -1,7 +1,6 @@
 package threads
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,7 @@ import (
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
-	"github.com/odoo-mcp/odoo-mcp/letta"
+	"github.com/odoo-mcp/odoo-mcp/sse"
 )
 
 // TestRelayFlushesEachEvent: Letta sends a tool call and then waits; the
@@ -55,26 +54,27 @@ func TestRelayFlushesEachEvent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		br := bufio.NewReader(resp.Body)
+		events := sse.NewReader(resp.Body, sse.Options{Comments: true})
 		var sawKeepAlive bool
+		// next returns the next event or comment, failing the test at the end.
+		next := func() sse.Event {
+			t.Helper()
+			ev, err := events.Next()
+			if err != nil || ev.Unterminated {
+				t.Fatalf("stream ended: %v", err)
+			}
+			if string(ev.Comment) == "keep-alive" {
+				sawKeepAlive = true
+			}
+			return ev
+		}
 		readEvent := func() (string, map[string]any) {
 			t.Helper()
-			name := ""
 			for {
-				line, err := br.ReadString('\n')
-				if err != nil {
-					t.Fatalf("stream ended: %v", err)
-				}
-				line = strings.TrimRight(line, "\n")
-				switch {
-				case line == ": keep-alive":
-					sawKeepAlive = true
-				case strings.HasPrefix(line, "event: "):
-					name = line[len("event: "):]
-				case strings.HasPrefix(line, "data: "):
+				if ev := next(); !ev.IsComment() {
 					var d map[string]any
-					_ = json.Unmarshal([]byte(line[len("data: "):]), &d)
-					return name, d
+					_ = json.Unmarshal(ev.Data, &d)
+					return ev.Type, d
 				}
 			}
 		}
@@ -95,11 +95,7 @@ func TestRelayFlushesEachEvent(t *testing.T) {
 		}
 		// Letta stays silent a while: keep-alive comments flow meanwhile.
 		for !sawKeepAlive {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				t.Fatal(err)
-			}
-			sawKeepAlive = line == ": keep-alive\n"
+			next()
 		}
 		proceed <- struct{}{}
 		var got []string
@@ -121,82 +117,8 @@ func TestRelayFlushesEachEvent(t *testing.T) {
 	}
 }
 
-// translate runs a recorded Letta stream through the translator.
-func translate(t *testing.T, sse string) []Event {
-	t.Helper()
-	s := letta.ParseStream(strings.NewReader(sse), 0)
-	tr := newTranslator()
-	var out []Event
-	for {
-		ev, err := s.Next()
-		if err != nil {
-			return append(out, tr.end(err, s.StopReason())...)
-		}
-		out = append(out, tr.next(ev)...)
-	}
-}
-
-func TestTranslator(t *testing.T) {
-	const end = "data: {\"message_type\":\"stop_reason\",\"stop_reason\":\"end_turn\"}\n\ndata: [DONE]\n\n"
-	frame := func(s string) string { return "data: " + s + "\n\n" }
-	for _, tc := range []struct {
-		name string
-		sse  string
-		want string // events as name:json, one per line
-	}{
-		{"assistant fragments and two messages joined by a newline",
-			frame(`{"id":"m1","otid":"a","message_type":"assistant_message","content":"Hel"}`) +
-				frame(`{"id":"m1","otid":"a","message_type":"assistant_message","content":"lo"}`) +
-				frame(`{"id":"m2","otid":"b","message_type":"assistant_message","content":[{"type":"text","text":"Bye"}]}`) + end,
-			`content:{"text":"Hel"}
-content:{"text":"lo"}
-content:{"text":"\nBye"}
-done:{"finish_reason":"stop","stop_reason":"end_turn"}`},
-		{"arguments that never become JSON are announced when the next message starts",
-			frame(`{"id":"m1","otid":"c","message_type":"tool_call_message","tool_call":{"name":"t","arguments":"{oops","tool_call_id":"c1"}}`) +
-				frame(`{"id":"m2","otid":"r","message_type":"tool_return_message","tool_return":"bad","status":"error","tool_call_id":"c1"}`) + end,
-			`tool_call:{"id":"c1","name":"t","arguments":"{oops"}
-tool_return:{"id":"c1","name":"t","status":"error","content":"bad"}
-done:{"finish_reason":"stop","stop_reason":"end_turn"}`},
-		{"a full NEW message with two calls",
-			frame(`{"id":"m1","otid":"c","message_type":"tool_call_message","tool_call":{"name":"a","arguments":"{}","tool_call_id":"x"},"tool_calls":[{"name":"a","arguments":"{}","tool_call_id":"x"},{"name":"b","arguments":"{\"k\":1}","tool_call_id":"y"}]}`) + end,
-			`tool_call:{"id":"x","name":"a","arguments":{}}
-tool_call:{"id":"y","name":"b","arguments":{"k":1}}
-done:{"finish_reason":"stop","stop_reason":"end_turn"}`},
-		{"reasoning, pings and unknown types are not shown",
-			frame(`{"message_type":"ping"}`) + frame(`{"id":"m","otid":"r","message_type":"reasoning_message","reasoning":"hmm"}`) +
-				frame(`{"message_type":"hidden_reasoning_message"}`) + frame(`{"message_type":"something_new"}`) + end,
-			`done:{"finish_reason":"stop","stop_reason":"end_turn"}`},
-		{"OLD error frame", frame(`{"message_type":"stop_reason","stop_reason":"error"}`) +
-			"event: error\ndata: {\"error\": \"boom\", \"code\": \"INTERNAL_SERVER_ERROR\"}\n\n",
-			`error:{"source":"letta","type":"INTERNAL_SERVER_ERROR","message":"boom"}
-done:{"finish_reason":"error","stop_reason":"error"}`},
-		{"NEW error frame", frame(`{"message_type":"stop_reason","stop_reason":"llm_api_error"}`) +
-			"event: error\ndata: {\"message_type\":\"error_message\",\"error_type\":\"llm_timeout\",\"message\":\"slow\",\"detail\":\"very\"}\n\ndata: [DONE]\n\n",
-			`error:{"source":"letta","type":"llm_timeout","message":"slow: very"}
-done:{"finish_reason":"error","stop_reason":"llm_api_error"}`},
-		{"cut off", frame(`{"id":"m1","otid":"a","message_type":"assistant_message","content":"Hel"}`),
-			`content:{"text":"Hel"}
-error:{"source":"letta","type":"stream_truncated","message":"Letta's stream ended before the run was complete"}
-done:{"finish_reason":"error","stop_reason":"error"}`},
-		{"max steps", frame(`{"message_type":"stop_reason","stop_reason":"max_steps"}`) + "data: [DONE]\n\n",
-			`done:{"finish_reason":"max_steps","stop_reason":"max_steps"}`},
-		{"a token in an error is redacted", "event: error\ndata: {\"error\": \"bad header eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl\"}\n\n",
-			`error:{"source":"letta","type":"letta_error","message":"bad header [redacted token]"}
-done:{"finish_reason":"error","stop_reason":"error"}`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var lines []string
-			for _, ev := range translate(t, tc.sse) {
-				b, _ := json.Marshal(ev.Data)
-				lines = append(lines, ev.Name+":"+string(b))
-			}
-			if got := strings.Join(lines, "\n"); got != tc.want {
-				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
-			}
-		})
-	}
-}
+// The translator's cases (a Letta stream in, the caller's events out) are
+// transcripts in testdata/relay, run by TestRelayTranscripts.
 
 func TestWantsJSON(t *testing.T) {
 	for accept, want := range map[string]bool{

@@ -3,21 +3,25 @@ package threads
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/letta"
+	"github.com/odoo-mcp/odoo-mcp/sse"
 )
 
 // sseWriter writes server-sent events and flushes each one: nothing is
 // buffered between Letta and the caller.
 type sseWriter struct {
-	w       io.Writer
+	w       *sse.Writer
 	rc      *http.ResponseController
 	onUsage func(UsageData) // per-model counters
+}
+
+func newSSEWriter(w io.Writer, rc *http.ResponseController) *sseWriter {
+	return &sseWriter{w: sse.NewWriter(w), rc: rc}
 }
 
 func (s *sseWriter) event(ev Event) error {
@@ -28,7 +32,7 @@ func (s *sseWriter) event(ev Event) error {
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", ev.Name, b); err != nil {
+	if err := s.w.Event(ev.Name, b); err != nil {
 		return err
 	}
 	return s.rc.Flush()
@@ -36,7 +40,7 @@ func (s *sseWriter) event(ev Event) error {
 
 // comment keeps idle connections (and the proxies on the way) open.
 func (s *sseWriter) comment() error {
-	if _, err := io.WriteString(s.w, ": keep-alive\n\n"); err != nil {
+	if err := s.w.Comment("keep-alive"); err != nil {
 		return err
 	}
 	return s.rc.Flush()
