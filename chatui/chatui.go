@@ -9,8 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
-
-	"github.com/labstack/echo/v4"
 )
 
 //go:embed static
@@ -21,25 +19,26 @@ var static embed.FS
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// Mount serves the page at /chat (and its files under /chat/).
-func Mount(e *echo.Echo) {
+// Handler serves GET /chat (a redirect to /chat/) and the page's files
+// under /chat/; mount it for both.
+func Handler() http.Handler {
 	sub, _ := fs.Sub(static, "static")
 	files := http.StripPrefix("/chat/", http.FileServer(http.FS(sub)))
-	h := func(c echo.Context) error {
-		w, r := c.Response(), c.Request()
-		w.Header().Set("Content-Security-Policy", csp)
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Referrer-Policy", "no-referrer")
-		w.Header().Set("Cache-Control", "no-cache")
-		if r.URL.Path == "/chat" {
-			return c.Redirect(http.StatusFound, "/chat/")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-cache")
+		switch {
+		case r.Method != http.MethodGet && r.Method != http.MethodHead:
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		case r.URL.Path == "/chat":
+			http.Redirect(w, r, "/chat/", http.StatusFound)
+		case !strings.HasPrefix(r.URL.Path, "/chat/"), strings.HasSuffix(r.URL.Path, "/") && r.URL.Path != "/chat/":
+			http.NotFound(w, r) // no directory listings
+		default:
+			files.ServeHTTP(w, r)
 		}
-		if strings.HasSuffix(r.URL.Path, "/") && r.URL.Path != "/chat/" {
-			return c.NoContent(http.StatusNotFound) // no directory listings
-		}
-		files.ServeHTTP(w, r)
-		return nil
-	}
-	e.GET("/chat", h)
-	e.GET("/chat/*", h)
+	})
 }

@@ -108,7 +108,9 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		}
 		tokens.SetRevocations(orch)
 		orch.Mount(app)
-		chatui.Mount(app)
+		chat := echo.WrapHandler(chatui.Handler())
+		app.GET("/chat", chat)
+		app.GET("/chat/*", chat)
 		// Letta may be down at start: /mcp serves meanwhile, registration
 		// retries in the background and thread requests try once more.
 		go orch.RunRegistration(ctx)
