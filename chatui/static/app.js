@@ -305,26 +305,41 @@ async function runStream(resp, li) {
   li.append(meta);
 }
 
-// approvalButtons: the thread asks before a tool writes (approval_required).
+// approvalButtons: the thread asks before a tool writes (approval_required,
+// {"id","name","arguments"}). Every call waiting in a turn gets Approve and
+// Deny; once each has a decision they go together to POST .../approvals
+// ({"decisions":[{"id","approve"}]}), which streams the rest of the turn.
 function approvalButtons(li, d) {
-  const callID = d.tool_call_id || d.id;
+  const pending = li.pendingApprovals || (li.pendingApprovals = []);
+  const item = { id: d.id, approve: null };
+  pending.push(item);
   const box = el("div", { class: "approval", role: "group", "aria-label": "Approve " + d.name });
   const args = typeof d.arguments === "string" ? d.arguments : JSON.stringify(d.arguments);
   box.append(el("span", {}, "Allow " + d.name + " " + (args || "") + "?"));
+  const note = el("span", { class: "muted", role: "status" });
   const decide = async (approve) => {
+    item.approve = approve;
     box.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    note.textContent = approve ? "approved" : "denied";
+    if (pending.some((p) => p.approve === null)) return; // wait for the other calls
+    li.pendingApprovals = [];
     try {
       const r = await fetch("/api/v1/threads/" + encodeURIComponent(current) + "/approvals", {
         method: "POST",
-        headers: { Authorization: authHeader(), "Content-Type": "application/json", Accept: "text/event-stream, application/json" },
-        body: JSON.stringify({ tool_call_id: callID, approve }),
+        headers: { Authorization: authHeader(), "Content-Type": "application/json", Accept: "text/event-stream" },
+        body: JSON.stringify({ decisions: pending.map((p) => ({ id: p.id, approve: p.approve })) }),
       });
       if (!r.ok) { let b = null; try { b = await r.json(); } catch (_) { /* */ } throw new APIError(r.status, b); }
-      box.append(el("span", { class: "muted" }, approve ? "approved" : "denied"));
       if ((r.headers.get("Content-Type") || "").startsWith("text/event-stream")) await runStream(r, li);
-    } catch (e) { showError("The decision was not sent: " + e.message); box.querySelectorAll("button").forEach((b) => { b.disabled = false; }); }
+    } catch (e) {
+      showError("The decision was not sent: " + e.message);
+      li.pendingApprovals = pending;
+      for (const p of pending) p.approve = null;
+      li.querySelectorAll(".approval button").forEach((b) => { b.disabled = false; });
+    }
   };
-  box.append(el("button", { type: "button", onclick: () => decide(true) }, "Approve"), el("button", { type: "button", class: "danger", onclick: () => decide(false) }, "Deny"));
+  box.append(el("button", { type: "button", onclick: () => decide(true) }, "Approve"),
+    el("button", { type: "button", class: "danger", onclick: () => decide(false) }, "Deny"), note);
   li.append(box);
   box.querySelector("button").focus();
 }
