@@ -72,8 +72,8 @@ func TestConfigClaudeDesktopStdioWorksAsPrinted(t *testing.T) {
 	cmd.Env = env
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if n := listTools(t, ctx, &gomcp.CommandTransport{Command: cmd}); n != 2 {
-		t.Errorf("%d tools, want the 2 of read-only mode (ODOO_MCP_READ_ONLY carried over)", n)
+	if n := listTools(t, ctx, &gomcp.CommandTransport{Command: cmd}); n != 3 {
+		t.Errorf("%d tools, want the 3 of read-only mode (ODOO_MCP_READ_ONLY carried over)", n)
 	}
 }
 
@@ -90,7 +90,7 @@ func TestConfigCursorHTTPWorksAsPrinted(t *testing.T) {
 		HTTPClient: &http.Client{Transport: withHeaders{h, http.DefaultTransport}, Timeout: 30 * time.Second}}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if n := listTools(t, ctx, transport); n != 6 {
-		t.Errorf("%d tools, want 6", n)
+	if n := listTools(t, ctx, transport); n != 7 {
+		t.Errorf("%d tools, want 7", n)
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 // TestInspectorCLI drives the binary with an MCP client written elsewhere:
 // MCP Inspector's CLI (TypeScript SDK). It lists the tools in --strict mode
-// (schema portability checks) and calls all six, on an Odoo-18-style server
+// (schema portability checks) and calls all seven, on an Odoo-18-style server
 // with Basic credentials and an Odoo-19-style one with a bare key. .ci/run
 // installs the inspector and sets INSPECTOR_CLI and CONFORMANCE_NODE.
 func TestInspectorCLI(t *testing.T) {
@@ -51,7 +51,7 @@ func TestInspectorCLI(t *testing.T) {
 				return v["result"].(map[string]any)
 			}
 			list := run("--method", "tools/list", "--strict")
-			if n := len(list["tools"].([]any)); n != 6 {
+			if n := len(list["tools"].([]any)); n != 7 {
 				t.Fatalf("inspector sees %d tools", n)
 			}
 			calls := []struct{ tool, args string }{
@@ -61,6 +61,7 @@ func TestInspectorCLI(t *testing.T) {
 				{"odoo_record_updater", `{"model":"res.partner","domain":[["name","=","Inspector Co"]],"values":[{"field":"phone","value":"1"}]}`},
 				{"odoo_model_method_executor", `{"model":"res.partner","method":"search_count","kwargs":[{"name":"domain","value":[["phone","=","1"]]}]}`},
 				{"odoo_record_unlinker", `{"model":"res.partner","domain":[["name","=","Inspector Co"]]}`},
+				{"odoo_record_aggregator", `{"model":"res.partner","group_by":["is_company"],"aggregates":["__count"]}`},
 			}
 			for _, c := range calls {
 				res := run("--method", "tools/call", "--tool-name", c.tool, "--tool-args-json", c.args)

@@ -73,7 +73,7 @@ func TestAllSixToolsOverHTTP(t *testing.T) {
 				t.Fatal(err)
 			}
 			list, err := cs.ListTools(context.Background(), nil)
-			if err != nil || len(list.Tools) != 6 {
+			if err != nil || len(list.Tools) != 7 {
 				t.Fatalf("tools/list: %v %v", list, err)
 			}
 			for _, tool := range list.Tools {
@@ -103,6 +103,18 @@ func TestAllSixToolsOverHTTP(t *testing.T) {
 				"method": "search_count", "kwargs": []any{map[string]any{"name": "domain", "value": []any{[]any{"phone", "=", "+32 2 000 00 00"}}}}}))
 			if exe["result"] != float64(1) {
 				t.Fatalf("executor: %v", exe)
+			}
+			// Totals by month and salesperson for one company, and a
+			// custom method's positional args (mapped on 19's JSON-2).
+			agg := structured(t, callTool(t, cs, "odoo_record_aggregator", map[string]any{"model": "sale.order",
+				"group_by": []string{"date_order:month", "user_id"}, "aggregates": []string{"amount_total:sum"}, "context": map[string]any{"company_id": 1}}))
+			if gs := agg["groups"].([]any); len(gs) < 3 || gs[0].(map[string]any)["domain"] == nil {
+				t.Fatalf("aggregator: %v", agg)
+			}
+			addr := structured(t, callTool(t, cs, "odoo_model_method_executor", map[string]any{"model": "res.partner",
+				"method": "address_get", "record_ids": []int{7}, "args": []any{[]any{"invoice"}}}))
+			if addr["result"].(map[string]any)["invoice"] != float64(11) {
+				t.Fatalf("address_get: %v", addr)
 			}
 			del := structured(t, callTool(t, cs, "odoo_record_unlinker", map[string]any{"model": "res.partner", "domain": []any{[]any{"id", "=", id}}}))
 			if del["deleted_count"] != float64(1) {
@@ -210,7 +222,7 @@ func TestReadOnlyMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	list, _ := cs.ListTools(context.Background(), nil)
-	if len(list.Tools) != 2 {
+	if len(list.Tools) != 3 {
 		t.Fatalf("read-only lists %d tools", len(list.Tools))
 	}
 	res := callTool(t, cs, "odoo_record_creator", map[string]any{"model": "res.partner", "fields": []any{map[string]any{"field": "name", "value": "x"}}})

@@ -84,7 +84,7 @@ func TestStdioServesTheTools(t *testing.T) {
 				t.Fatalf("connect: %v\n%s", err, stderr.String())
 			}
 			list, err := cs.ListTools(ctx, nil)
-			if err != nil || len(list.Tools) != 6 {
+			if err != nil || len(list.Tools) != 7 {
 				t.Fatalf("tools/list: %v %v", list, err)
 			}
 			res, err := cs.CallTool(ctx, &gomcp.CallToolParams{Name: "odoo_record_retriever",

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/letta/lettaspec"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads/threadclient"
+	"github.com/odoo-mcp/odoo-mcp/sse"
 )
 
 // The whole Letta loop with the built binary: a client declares a thread,
@@ -106,6 +108,7 @@ func startThreadStack(t *testing.T, lettaVersion string, extraEnv ...string) *th
 	env := append([]string{
 		"ODOO_URL=" + s.odoo.URL, "ODOO_DB=e2e",
 		"LETTA_BASE_URL=" + s.lettaS.URL, "ODOO_MCP_PUBLIC_URL=" + thPublicURL, "ODOO_MCP_SIGNING_KEY=" + thSigningKey,
+		"LETTA_TOOL_MODE=mcp", // the stack tests MCP mode unless extraEnv says otherwise
 	}, extraEnv...)
 	s.p = startBinary(t, env)
 	u, _ := url.Parse(s.p.URL)
@@ -222,6 +225,27 @@ func thSend(t *testing.T, c *threadclient.Client, threadID, content string) []th
 			t.Fatalf("bad SSE data %q", ev.Data)
 		}
 		out = append(out, thEvent{ev.Name, d})
+	}
+}
+
+// thParseSSE reads a whole thread-API reply already in memory.
+func thParseSSE(t *testing.T, body []byte) []thEvent {
+	t.Helper()
+	r := sse.NewReader(bytes.NewReader(body), sse.Options{})
+	var out []thEvent
+	for {
+		ev, err := r.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("reading the reply after %d events: %v", len(out), err)
+		}
+		var d map[string]any
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			t.Fatalf("bad SSE data %q", ev.Data)
+		}
+		out = append(out, thEvent{ev.Type, d})
 	}
 }
 
@@ -380,7 +404,7 @@ func TestThreadsStartupProblems(t *testing.T) {
 		odoo := httptest.NewServer(fake)
 		t.Cleanup(odoo.Close)
 		p := startBinary(t, []string{"ODOO_URL=" + odoo.URL, "ODOO_DB=e2e", "LETTA_BASE_URL=http://" + freeAddr(t),
-			"ODOO_MCP_PUBLIC_URL=" + thPublicURL, "ODOO_MCP_SIGNING_KEY=" + thSigningKey})
+			"ODOO_MCP_PUBLIC_URL=" + thPublicURL, "ODOO_MCP_SIGNING_KEY=" + thSigningKey, "LETTA_TOOL_MODE=mcp"})
 		waitForLog(t, p, "cannot register with Letta yet; will retry", 15*time.Second)
 		if _, err := connectMCP(t, p, admin); err != nil {
 			t.Errorf("/mcp does not serve while Letta is down: %v", err)
@@ -417,7 +441,7 @@ func TestThreadsStartupProblems(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := exec.Command(buildBinary(t), "serve", "--listen", freeAddr(t))
-			cmd.Env = append(os.Environ(), append([]string{"ODOO_URL=http://127.0.0.1:1", "ODOO_DB=x", "LETTA_BASE_URL=http://127.0.0.1:2"}, tc.env...)...)
+			cmd.Env = append(os.Environ(), append([]string{"ODOO_URL=http://127.0.0.1:1", "ODOO_DB=x", "LETTA_BASE_URL=http://127.0.0.1:2", "LETTA_TOOL_MODE=mcp"}, tc.env...)...)
 			out, err := cmd.CombinedOutput()
 			ee, ok := err.(*exec.ExitError)
 			if !ok || ee.ExitCode() != 2 || !strings.Contains(string(out), tc.want) {
@@ -427,5 +451,56 @@ func TestThreadsStartupProblems(t *testing.T) {
 				t.Error("the signing key is in the output")
 			}
 		})
+	}
+}
+
+// TestThreadsClientToolsMode: the binary with nothing but LETTA_BASE_URL and
+// the Odoo settings (no public URL, no signing key) on Letta 0.16.8 chooses
+// client tools, registers nothing, and runs the agent's calls itself.
+func TestThreadsClientToolsMode(t *testing.T) {
+	s := startThreadStack(t, fakeletta.VersionNew, "ODOO_MCP_PUBLIC_URL=", "ODOO_MCP_SIGNING_KEY=", "LETTA_TOOL_MODE=")
+	admin := basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey)
+	waitForLog(t, s.p, "Letta tool mode", 30*time.Second)
+	status, body, _ := thDo(t, s.p, http.MethodPut, "/api/v1/threads/c-1", admin,
+		`{"model":"`+thModel+`","tools":["odoo_record_retriever","odoo_record_creator"],"approve":["odoo_record_creator"]}`)
+	if status != http.StatusCreated {
+		t.Fatalf("PUT thread: %d %s", status, body)
+	}
+	status, body, _ = thDo(t, s.p, http.MethodPost, "/api/v1/threads/c-1/messages", admin,
+		`{"content":"call odoo_record_retriever {\"model\":\"res.partner\",\"fields\":[\"name\"],\"limit\":2}"}`)
+	evs := thParseSSE(t, body)
+	if status != http.StatusOK || len(evs) == 0 || evs[len(evs)-1].data["finish_reason"] != "stop" {
+		t.Fatalf("message: %d %s", status, body)
+	}
+	var text string
+	for _, ev := range evs {
+		if ev.name == "content" {
+			text += ev.data["text"].(string)
+		}
+	}
+	if !strings.HasPrefix(text, "odoo_record_retriever returned: ") {
+		t.Errorf("content %q", text)
+	}
+	if n := len(s.letta.MCPServers()); n != 0 {
+		t.Errorf("client mode registered %d MCP servers", n)
+	}
+	// A write waits for approval; the answer resumes the run.
+	_, body, _ = thDo(t, s.p, http.MethodPost, "/api/v1/threads/c-1/messages", admin,
+		`{"content":"call odoo_record_creator {\"model\":\"res.partner\",\"fields\":[{\"field\":\"name\",\"value\":\"E2E\"}]}"}`)
+	evs = thParseSSE(t, body)
+	var callID string
+	for _, ev := range evs {
+		if ev.name == "approval_required" {
+			callID, _ = ev.data["id"].(string)
+		}
+	}
+	if callID == "" || evs[len(evs)-1].data["finish_reason"] != "approval_required" {
+		t.Fatalf("no approval asked: %s", body)
+	}
+	status, body, _ = thDo(t, s.p, http.MethodPost, "/api/v1/threads/c-1/approvals", admin,
+		`{"decisions":[{"id":"`+callID+`","approve":true}]}`)
+	evs = thParseSSE(t, body)
+	if status != http.StatusOK || len(evs) == 0 || evs[len(evs)-1].data["finish_reason"] != "stop" || !strings.Contains(string(body), "odoo_record_creator returned") {
+		t.Errorf("approval: %d %s", status, body)
 	}
 }

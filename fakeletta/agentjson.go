@@ -7,6 +7,7 @@ import (
 // relations selects which relationships an AgentState carries.
 type relations struct {
 	tools, blocks, tags, env bool
+	pending                  bool // include=agent.pending_approval (NEW)
 }
 
 var allRelations = relations{tools: true, blocks: true, tags: true, env: true}
@@ -72,7 +73,12 @@ func (c *reqCtx) relations() relations {
 	}
 	if c.s.isNew {
 		if vals, ok := q["include"]; ok {
+			// A legacy caller gets every relationship plus what it asks
+			// for; a v1 caller only what it asks for (orm/agent.py).
 			var r relations
+			if !c.v1Client() {
+				r = allRelations
+			}
 			for _, v := range vals {
 				switch v {
 				case "agent.tools":
@@ -83,6 +89,8 @@ func (c *reqCtx) relations() relations {
 					r.tags = true
 				case "agent.secrets":
 					r.env = true
+				case "agent.pending_approval":
+					r.pending = true
 				}
 			}
 			return r
@@ -150,7 +158,7 @@ func (s *Server) agentJSON(a *agentRec, rel relations) map[string]any {
 		"updated_at":                      isoMicros(a.updated),
 		"id":                              a.ID,
 		"name":                            a.Name,
-		"tool_rules":                      []any{},
+		"tool_rules":                      toolRulesJSON(a.ApprovalTools),
 		"message_ids":                     messageIDs,
 		"system":                          a.System,
 		"agent_type":                      a.AgentType,
@@ -190,6 +198,9 @@ func (s *Server) agentJSON(a *agentRec, rel relations) map[string]any {
 		out["secrets"] = env
 		out["identities"] = []any{}
 		out["pending_approval"] = nil
+		if rel.pending && a.Pending != nil {
+			out["pending_approval"] = (&msgRenderer{isNew: true, runID: a.Pending.Request.RunID}).full(a.Pending.Request)
+		}
 		out["managed_group"] = nil
 		out["last_stop_reason"] = nilIfEmpty(a.LastStopReason)
 	}
@@ -216,4 +227,13 @@ func (s *Server) blockJSON(b *blockRec) map[string]any {
 		m["name"] = nil
 	}
 	return m
+}
+
+// toolRulesJSON renders the agent's requires_approval rules.
+func toolRulesJSON(names []string) []any {
+	out := []any{}
+	for _, n := range names {
+		out = append(out, map[string]any{"tool_name": n, "type": "requires_approval", "prompt_template": nil})
+	}
+	return out
 }

@@ -47,9 +47,14 @@ type agentRec struct {
 	Env             []envVar
 	Messages        []*historyMsg
 	LastStopReason  string
-	seq             int64
-	created         time.Time
-	updated         time.Time
+	// ApprovalTools are the tools with a requires_approval rule (PATCH
+	// …/tools/approval/{tool_name}); Pending is the run paused on an
+	// approval request, if any.
+	ApprovalTools []string
+	Pending       *pendingRun
+	seq           int64
+	created       time.Time
+	updated       time.Time
 }
 
 const defaultSystemPrompt = "You are Letta, the latest version of Limnal Corporation's digital companion, developed in 2025.\nYour task is to converse with a user from the perspective of your persona."

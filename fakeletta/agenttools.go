@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // listAgentTools serves GET /v1/agents/{agent_id}/tools: OLD returns every
@@ -95,6 +96,61 @@ func (c *reqCtx) changeTool(attach bool) {
 		a.ToolIDs = slices.DeleteFunc(a.ToolIDs, func(x string) bool { return x == toolID })
 	}
 	a.updated = c.s.now().UTC()
+	out := c.s.agentJSON(a, allRelations)
+	c.s.mu.Unlock()
+	if c.v1Client() {
+		writeJSON(c.w, http.StatusOK, nil)
+		return
+	}
+	writeJSON(c.w, http.StatusOK, out)
+}
+
+// modifyApproval serves PATCH /v1/agents/{agent_id}/tools/approval/{tool_name}
+// (NEW): {"requires_approval": bool} in the body (or, deprecated, the
+// query) adds or removes the agent's requires_approval rule for the tool.
+// The tool need not be attached. v1 callers get null, others the agent.
+func (c *reqCtx) modifyApproval() {
+	if !c.checkAgentID(false) {
+		return
+	}
+	agentID, name := c.params["agent_id"], c.params["tool_name"]
+	var want *bool
+	if len(strings.TrimSpace(string(c.body))) > 0 && strings.TrimSpace(string(c.body)) != "null" {
+		f := c.decodeBody()
+		if f == nil {
+			return
+		}
+		f.forbidExtra("requires_approval")
+		v, ok := f.m["requires_approval"].(bool)
+		if !ok {
+			f.add("missing", f.at("requires_approval"), "Field required", f.m)
+		}
+		if c.failed(f) {
+			return
+		}
+		want = &v
+	} else if q := c.r.URL.Query().Get("requires_approval"); q != "" {
+		v := q == "true" || q == "1"
+		want = &v
+	}
+	if want == nil {
+		c.detail(http.StatusUnprocessableEntity, "requires_approval must be provided either in request body or as query parameter")
+		return
+	}
+	c.s.mu.Lock()
+	a := c.s.agents[agentID]
+	if a == nil {
+		c.s.mu.Unlock()
+		c.detail(http.StatusNotFound, agentNotFound(agentID))
+		return
+	}
+	has := slices.Contains(a.ApprovalTools, name)
+	switch {
+	case *want && !has:
+		a.ApprovalTools = append(a.ApprovalTools, name)
+	case !*want && has:
+		a.ApprovalTools = slices.DeleteFunc(a.ApprovalTools, func(x string) bool { return x == name })
+	}
 	out := c.s.agentJSON(a, allRelations)
 	c.s.mu.Unlock()
 	if c.v1Client() {

@@ -84,6 +84,37 @@
 // the arguments for <tool>: <reason>.". A message without call lines is
 // answered "You said: <text>". Built-in Letta tools return "None". The
 // history is kept per agent (Server.Messages, GET …/messages).
+// "also <tool> <json>" after a call line adds a call to the same step
+// (parallel tool calls; as in letta_agent_v3, only when the agent's
+// llm_config.parallel_tool_calls is on, see SetParallelToolCalls: off, the
+// default, each call is its own step); "loop <tool> <json>" calls the tool again after
+// every return, for ever (a model that loops; max_steps stops it).
+//
+// # Client tools and approvals (NEW, as Letta 0.16.2+)
+//
+// A request's client_tools ({name, description?, parameters?}) are tools the
+// caller runs; a name overrides an attached tool of that name. When a step
+// calls a client tool, or a tool with a requires_approval rule (PATCH
+// /v1/agents/{id}/tools/approval/{tool_name}), the run pauses: an
+// approval_request_message (tool_calls; with stream_tokens, fragments that
+// each name their tool_call_id), then stop_reason "requires_approval". The
+// other calls of that step are parked and run after the answer. The agent
+// shows the pause as pending_approval with include=agent.pending_approval.
+// The answer is a first message {"type":"approval","approvals":[…]} (or
+// {"type":"tool_return","tool_returns":[…]}) covering exactly the pending
+// calls: ToolReturn items carry a client tool's result (cut at
+// max(5000, context_window*0.8) characters as Letta does, raw, not
+// JSON-aware), ApprovalReturn items approve (Letta runs the tool) or deny
+// (an error return "Error: request to call tool denied. User reason: …").
+// User messages after the approval are taken in the same run. With
+// stream_tokens, results the caller sent are not streamed back. A user
+// message while a run is paused raises Letta's PendingApprovalError: 409
+// {"detail":"CONFLICT: Cannot send a new message: …"} on POST …/messages,
+// HTTP 200 with stop_reason "error", an error_message frame and [DONE] on
+// …/stream. An approval whose calls were already answered (their returns
+// among the last ten messages) is a keep-alive: the agent runs on; any
+// other approval with nothing pending, or one that does not cover exactly
+// the pending calls, is a ValueError (400; on a stream, error frames).
 //
 // # Streams
 //

@@ -115,3 +115,18 @@ func (s *Server) DeleteAgentBehindBack(id string) bool {
 	delete(s.agents, id)
 	return true
 }
+
+// SetParallelToolCalls turns the agent's llm_config.parallel_tool_calls on
+// or off without a request (Letta sets it from model_settings). Off (Letta's
+// default), a step keeps only its first tool call, as letta_agent_v3 does:
+// the scripted model's "also" calls then come one step, and one pause, each.
+func (s *Server) SetParallelToolCalls(agentID string, on bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.agents[agentID]
+	if a == nil || a.LLMConfig == nil {
+		return false
+	}
+	a.LLMConfig["parallel_tool_calls"] = on
+	return true
+}

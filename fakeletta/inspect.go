@@ -25,6 +25,11 @@ type Agent struct {
 	// NEW secrets (one table in Letta).
 	EnvVars   map[string]string
 	CreatedAt time.Time
+	// ApprovalTools have a requires_approval rule; LastStopReason is how
+	// the last run stopped; Pending, whether a run is paused on an approval.
+	ApprovalTools  []string
+	LastStopReason string
+	Pending        bool
 }
 
 // Block is a core-memory block.
@@ -86,6 +91,7 @@ func (s *Server) Agents() []Agent {
 			ID: a.ID, Name: a.Name, AgentType: a.AgentType, Tags: slices.Clone(a.Tags),
 			Metadata: deepCopyMap(a.Metadata), Model: a.Model, Embedding: a.Embedding, System: a.System,
 			ToolIDs: slices.Clone(a.ToolIDs), EnvVars: a.envMap(), CreatedAt: a.created,
+			ApprovalTools: slices.Clone(a.ApprovalTools), LastStopReason: a.LastStopReason, Pending: a.Pending != nil,
 		}
 		for _, b := range a.Blocks {
 			ag.Blocks = append(ag.Blocks, Block{ID: b.ID, Label: b.Label, Value: b.Value, Limit: b.Limit})

@@ -1,6 +1,7 @@
 package fakeletta
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,6 +10,9 @@ import (
 // messageRequest is a parsed LettaRequest / LettaStreamingRequest.
 type messageRequest struct {
 	Input        []inputMsg
+	Approval     *approvalInput
+	ClientTools  []string
+	MaxSteps     int
 	Streaming    bool
 	StreamTokens bool
 	IncludePings bool
@@ -63,7 +67,15 @@ func (c *reqCtx) parseMessageRequest() (messageRequest, bool) {
 			}
 			mf := &fields{m: m, loc: loc}
 			if t, _ := m["type"].(string); t == "approval" || t == "tool_return" {
-				continue // approvals and client tool returns are accepted and ignored
+				if !c.s.isNew {
+					continue // OLD: accepted and ignored
+				}
+				if i != 0 {
+					continue // Letta acts only on an approval that comes first
+				}
+				req.Approval = parseApproval(mf, t)
+				f.issues = append(f.issues, mf.issues...)
+				continue
 			}
 			role := mf.requiredStr("role")
 			if role != "" && !slices.Contains(messageRoles, role) {
@@ -91,10 +103,90 @@ func (c *reqCtx) parseMessageRequest() (messageRequest, bool) {
 	req.IncludePings = f.boolean("include_pings", true)
 	req.Background = f.boolean("background", false)
 	req.Include, _ = f.strList("include_return_message_types")
+	if c.s.isNew {
+		req.ClientTools = parseClientTools(f)
+		if v, ok := f.m["max_steps"].(float64); ok {
+			req.MaxSteps = int(v)
+		}
+	}
 	if c.failed(f) {
 		return req, false
 	}
 	return req, true
+}
+
+func (r messageRequest) runInput() runInput {
+	return runInput{Messages: r.Input, Approval: r.Approval, ClientTools: r.ClientTools, MaxSteps: r.MaxSteps}
+}
+
+// parseApproval reads an ApprovalCreate ({"type":"approval","approvals":[…]})
+// or a ToolReturnCreate ({"type":"tool_return","tool_returns":[…]}).
+func parseApproval(mf *fields, typ string) *approvalInput {
+	key := "approvals"
+	if typ == "tool_return" {
+		key = "tool_returns"
+	}
+	list, _ := mf.m[key].([]any)
+	out := &approvalInput{}
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			mf.add("model_attributes_type", append(mf.at(key), i), "Input should be a valid dictionary or object to extract fields from", item)
+			continue
+		}
+		it := &fields{m: m, loc: append(mf.at(key), i)}
+		a := approvalItem{ToolCallID: it.requiredStr("tool_call_id")}
+		kind, _ := m["type"].(string)
+		if kind == "" && typ == "tool_return" {
+			kind = "tool"
+		}
+		switch kind {
+		case "tool":
+			a.Kind = "tool"
+			switch v := m["tool_return"].(type) {
+			case string:
+				a.Return = v
+			case []any:
+				a.Return, _ = contentText(v)
+			default:
+				it.add("missing", it.at("tool_return"), "Field required", m)
+			}
+			a.Status = it.requiredStr("status")
+			if a.Status != "" && a.Status != "success" && a.Status != "error" {
+				it.add("literal_error", it.at("status"), "Input should be 'success' or 'error'", a.Status)
+			}
+		case "approval":
+			a.Kind = "approval"
+			a.Approve = it.boolean("approve", false)
+			if r := it.str("reason"); r != nil {
+				a.Reason = *r
+			}
+		default:
+			it.add("union_tag_invalid", it.at("type"), "Input tag does not match any of the expected tags: 'approval', 'tool'", kind)
+		}
+		mf.issues = append(mf.issues, it.issues...)
+		out.Items = append(out.Items, a)
+	}
+	return out
+}
+
+// parseClientTools reads client_tools: [{name, description?, parameters?}].
+func parseClientTools(f *fields) []string {
+	list, _ := f.m["client_tools"].([]any)
+	var names []string
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			f.add("model_attributes_type", append(f.at("client_tools"), i), "Input should be a valid dictionary or object to extract fields from", item)
+			continue
+		}
+		tf := &fields{m: m, loc: append(f.at("client_tools"), i)}
+		if n := tf.requiredStr("name"); n != "" {
+			names = append(names, n)
+		}
+		f.issues = append(f.issues, tf.issues...)
+	}
+	return names
 }
 
 // contentText flattens message content: a string, or a list of parts whose
@@ -157,8 +249,19 @@ func (c *reqCtx) stream(req messageRequest, tokenCapable bool) {
 	sw := c.newStream(runID, req.StreamTokens && tokenCapable, req.Include, req.IncludePings)
 	defer sw.close()
 	c.s.startRun(c.params["agent_id"], runID)
-	out := c.s.runAgent(c.r.Context(), c.params["agent_id"], runID, req.Input, sw)
+	out := c.s.runAgent(c.r.Context(), c.params["agent_id"], runID, req.runInput(), sw)
 	c.s.endRun(runID, out.StopReason)
+	var lerr *lettaRunError
+	if errors.As(out.Err, &lerr) {
+		// Raised inside the stream, after the ping: HTTP 200 with Letta's
+		// error frames (streaming_service.py, error_aware_stream).
+		msg := "An unknown error occurred with the LLM streaming request."
+		if lerr.conflict {
+			msg = lerr.msg // a LettaError keeps its own message
+		}
+		sw.failWith("error", "internal_error", msg, lerr.msg)
+		return
+	}
 	if out.Err != nil {
 		sw.fail("internal_error", out.Err.Error())
 		return
@@ -188,7 +291,7 @@ func (c *reqCtx) sendMessage() {
 		return
 	}
 	if c.s.isNew {
-		if len(req.Input) == 0 {
+		if len(req.Input) == 0 && req.Approval == nil {
 			c.detail(http.StatusUnprocessableEntity, "Messages must not be empty")
 			return
 		}
@@ -219,8 +322,17 @@ func (c *reqCtx) sendMessage() {
 	runID := newID("run")
 	col := &collector{}
 	c.s.startRun(c.params["agent_id"], runID)
-	out := c.s.runAgent(c.r.Context(), c.params["agent_id"], runID, req.Input, col)
+	out := c.s.runAgent(c.r.Context(), c.params["agent_id"], runID, req.runInput(), col)
 	c.s.endRun(runID, out.StopReason)
+	var lerr *lettaRunError
+	if errors.As(out.Err, &lerr) {
+		status := http.StatusBadRequest
+		if lerr.conflict {
+			status = http.StatusConflict
+		}
+		c.detail(status, lerr.msg)
+		return
+	}
 	if out.Err != nil {
 		c.detail(http.StatusNotFound, agentNotFound(c.params["agent_id"]))
 		return

@@ -88,6 +88,15 @@ func (r *msgRenderer) full(m *historyMsg) obj {
 				{"tool_call_id", m.ToolCallID}, {"stdout", nil}, {"stderr", nil},
 			}}})
 		}
+	case "approval_request_message":
+		var calls []any
+		for _, c := range m.Calls {
+			calls = append(calls, obj{{"name", c.Name}, {"arguments", c.Args}, {"tool_call_id", c.ID}})
+		}
+		o = append(o, kv{"tool_call", calls[0]})
+		if r.isNew {
+			o = append(o, kv{"tool_calls", calls})
+		}
 	default: // user, system and assistant messages carry content
 		o = append(o, kv{"content", m.Text})
 	}
@@ -119,6 +128,23 @@ func (r *msgRenderer) fragments(m *historyMsg) []obj {
 				o = append(o, kv{"tool_calls", delta})
 			}
 			out = append(out, o)
+		}
+	case "approval_request_message":
+		// Each call in two fragments, every fragment naming its call id.
+		for _, c := range m.Calls {
+			half := len(c.Args) / 2
+			for i, part := range []string{c.Args[:half], c.Args[half:]} {
+				var name any
+				if i == 0 {
+					name = c.Name
+				}
+				delta := obj{{"name", name}, {"arguments", part}, {"tool_call_id", c.ID}}
+				o := append(r.base(m.MessageID, m.Type, m.Otid, m.StepID, m.Date), kv{"tool_call", delta})
+				if r.isNew {
+					o = append(o, kv{"tool_calls", delta})
+				}
+				out = append(out, o)
+			}
 		}
 	case "assistant_message":
 		for _, part := range splitFragments(m.Text, 3) {

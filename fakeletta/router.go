@@ -60,6 +60,7 @@ func (s *Server) buildRoutes() []route {
 		{method: "GET", pattern: "/v1/agents/{agent_id}/tools", handler: (*reqCtx).listAgentTools},
 		{method: "PATCH", pattern: "/v1/agents/{agent_id}/tools/attach/{tool_id}", handler: (*reqCtx).attachTool},
 		{method: "PATCH", pattern: "/v1/agents/{agent_id}/tools/detach/{tool_id}", handler: (*reqCtx).detachTool},
+		{method: "PATCH", pattern: "/v1/agents/{agent_id}/tools/approval/{tool_name}", handler: (*reqCtx).modifyApproval, newOnly: true},
 		{method: "GET", pattern: "/v1/agents/{agent_id}", handler: (*reqCtx).getAgent},
 		{method: "DELETE", pattern: "/v1/agents/{agent_id}", handler: (*reqCtx).deleteAgent},
 		{method: "GET", pattern: "/v1/agents/{agent_id}/messages", handler: (*reqCtx).listMessages},

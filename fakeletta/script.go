@@ -34,20 +34,64 @@ type scriptCall struct {
 	RawArgs string
 	Args    map[string]any
 	ArgsErr error
+	// Loop: the step is taken again after it returns, for ever (a model
+	// that loops; only max_steps or the caller stops it).
+	Loop bool
 }
 
-// parseScript extracts the call lines of a user text.
+// scriptStep is one model step: one call, or several when "also" lines
+// follow a call line (parallel tool calls in one LLM response).
+type scriptStep []scriptCall
+
+// scriptKeywords start the lines the scripted model acts on.
+var scriptKeywords = []string{"call", "also", "loop"}
+
+// parseSteps groups the call, also and loop lines of a user text into steps.
+func parseSteps(text string) []scriptStep {
+	var steps []scriptStep
+	for _, line := range strings.Split(text, "\n") {
+		kw, c, ok := parseCallLine(line)
+		if !ok {
+			continue
+		}
+		c.Loop = kw == "loop"
+		if kw == "also" && len(steps) > 0 {
+			steps[len(steps)-1] = append(steps[len(steps)-1], c)
+			continue
+		}
+		steps = append(steps, scriptStep{c})
+	}
+	return steps
+}
+
+// parseScript extracts the calls of a user text, in order.
 func parseScript(text string) []scriptCall {
 	var calls []scriptCall
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		rest, ok := strings.CutPrefix(line, "call")
+	for _, st := range parseSteps(text) {
+		calls = append(calls, st...)
+	}
+	return calls
+}
+
+// parseCallLine reads one "call|also|loop <tool> <json>" line.
+func parseCallLine(line string) (string, scriptCall, bool) {
+	line = strings.TrimSpace(line)
+	for _, kw := range scriptKeywords {
+		rest, ok := strings.CutPrefix(line, kw)
 		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
 			continue
 		}
+		c, ok := parseCallRest(rest)
+		return kw, c, ok
+	}
+	return "", scriptCall{}, false
+}
+
+func parseCallRest(rest string) (scriptCall, bool) {
+	{
 		fieldsOf := strings.Fields(rest)
 		if len(fieldsOf) == 0 {
-			continue
+			return scriptCall{}, false
 		}
 		tool := fieldsOf[0]
 		raw := strings.TrimSpace(strings.TrimSpace(rest)[len(tool):])
@@ -65,9 +109,8 @@ func parseScript(text string) []scriptCall {
 				call.ArgsErr = fmt.Errorf("arguments must be a JSON object")
 			}
 		}
-		calls = append(calls, call)
+		return call, true
 	}
-	return calls
 }
 
 // answerLine is the final answer's line for one call.

@@ -169,7 +169,7 @@ func (sw *streamWriter) early(msgs []*historyMsg) bool {
 // step streams the complete messages of a step not yet sent as fragments.
 func (sw *streamWriter) step(msgs []*historyMsg) bool {
 	for _, m := range msgs {
-		if sw.emitted[m] || !sw.wanted(m) {
+		if sw.emitted[m] || !sw.wanted(m) || (sw.tokens && m.FromCaller) {
 			continue
 		}
 		sw.emitted[m] = true
@@ -209,6 +209,29 @@ func (sw *streamWriter) fail(errorType, message string) {
 	}
 	sw.errorFramesLocked(errorType, message)
 	sw.stopped = true
+}
+
+// failWith writes NEW's error frames with a given stop reason, type,
+// message and detail (OLD: its single error frame).
+func (sw *streamWriter) failWith(stop, errorType, message, detail string) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if sw.stopped {
+		return
+	}
+	defer func() { sw.stopped = true }()
+	if !sw.s.isNew {
+		sw.raw("event: error\ndata: {\"error\": " + pyJSONString(detail) + ", \"code\": \"INTERNAL_SERVER_ERROR\"}\n\n")
+		return
+	}
+	st, _ := marshalNoEscape(stopReasonJSON(stop))
+	errMsg, _ := marshalNoEscape(obj{
+		{"message_type", "error_message"}, {"run_id", sw.render.runID}, {"error_type", errorType},
+		{"message", message}, {"detail", detail}, {"seq_id", nil},
+	})
+	sw.raw("data: " + string(st) + "\n\n")
+	sw.raw("event: error\ndata: " + string(errMsg) + "\n\n")
+	sw.raw("data: [DONE]\n\n")
 }
 
 // llmErrors maps NEW error types to their stop reason and message.

@@ -8,8 +8,10 @@
 //   - POST /jsonrpc: services common (version, login, authenticate, about),
 //     object (execute_kw, execute) and db (list, db_exist, server_version);
 //   - POST /web/webclient/version_info and POST /web/session/authenticate;
-//   - 19.0 only: GET /web/version, GET /json/version and
-//     POST /json/2/<model>/<method> with "Authorization: bearer <API key>";
+//   - 19.0 only: GET /web/version, GET /json/version,
+//     POST /json/2/<model>/<method> with "Authorization: bearer <API key>",
+//     and GET /doc-bearer/index.json and /doc-bearer/<model>.json (api_doc:
+//     fields and public methods with 19.0's signatures, for the admin);
 //     on 18.0 /web/version is a 404 page and /json/... redirects (303) to the
 //     login page, as a real 18.0 does.
 //
@@ -19,8 +21,13 @@
 // ir.config_parameter, seeded with deterministic demo data. It implements
 // search/search_read/read/search_count/create/write/unlink/fields_get/
 // name_search/name_create/exists/read_group (and formatted_read_group on
-// 19.0), res.users.context_get, action_archive/action_unarchive, the full
-// domain language, access rights per user, validation errors, and
+// 19.0, with having and order), res.users.context_get,
+// action_archive/action_unarchive, res.partner.address_get and
+// find_or_create (methods with positional parameters), the full domain
+// language, access rights per user, the context's allowed companies and
+// language as Odoo checks them, two companies with the multi-company
+// record rule and a company-dependent field (product.product.standard_price), date groups in the context's time zone
+// (fixed offsets, no daylight saving time), validation errors, and
 // transactions (a failing call changes nothing).
 //
 // Seeded users (both versions):

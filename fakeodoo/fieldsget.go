@@ -43,7 +43,7 @@ func runFieldsGet(c *call) (any, error) {
 func (e *env) describe(m *model, f *field) obj {
 	d := map[string]any{
 		"change_default":            false,
-		"company_dependent":         false,
+		"company_dependent":         f.compDep,
 		"default_export_compatible": f.required || f.name == m.recName,
 		"depends":                   []any{},
 		"exportable":                true,

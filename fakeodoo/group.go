@@ -14,13 +14,24 @@ type groupSpec struct {
 	key  string // as written: "date_order:month"
 }
 
+// gval is one group-by value of a group, in the forms both methods show.
+type gval struct {
+	read any   // read_group (18): [id, name], a date label, a raw value
+	frg  any   // formatted_read_group (19): [id, name], [start, label], a raw value
+	rng  any   // read_group's __range entry of a date group, nil otherwise
+	key  any   // sort key
+	dom  []any // the condition selecting the group: a leaf, or "&" and two leaves
+}
+
 // group is one bucket of records.
 type group struct {
-	vals []any // read values of the group-by fields
-	keys []any // sortable keys
+	vals []gval
 	ids  []int64
-	doms [][]any
+	aggs map[string]any // computed aggregates by spec, for having and order
 }
+
+// dateGranularities are the granularities both versions group dates by.
+var dateGranularities = map[string]bool{"day": true, "week": true, "month": true, "quarter": true, "year": true}
 
 func (e *env) parseGroupBy(m *model, v any) ([]groupSpec, error) {
 	var out []groupSpec
@@ -30,43 +41,70 @@ func (e *env) parseGroupBy(m *model, v any) ([]groupSpec, error) {
 		if f == nil {
 			return nil, e.invalidFieldError(m, name)
 		}
-		if gran == "" && (f.typ == "date" || f.typ == "datetime") {
-			gran = "month"
+		if f.typ == "date" || f.typ == "datetime" {
+			if gran == "" {
+				gran = "month"
+			}
+			if !dateGranularities[gran] {
+				return nil, e.errValue(fmt.Sprintf("Granularity %s is not supported for %s", pyRepr(gran), pyRepr(s)))
+			}
+		} else if gran != "" {
+			return nil, e.errValue(fmt.Sprintf("Granularity set on a no-datetime field or property: %s", pyRepr(s)))
 		}
 		out = append(out, groupSpec{f: f, gran: gran, key: s})
 	}
 	return out, nil
 }
 
-// groupValue is the value (as read) and the domain of one record for one
-// group-by.
-func (e *env) groupValue(m *model, r *record, g groupSpec) (any, any, []any) {
+// tzOffset is the fixed offset of the context's time zone (the fake knows
+// a few zones, without daylight saving time); unknown zones are ignored,
+// as Odoo ignores them.
+func (e *env) tzOffset() time.Duration {
+	tz, _ := e.ctx["tz"].(string)
+	o, ok := tzOffsets[tz]
+	if !ok {
+		return 0
+	}
+	t, err := time.Parse("-0700", o)
+	if err != nil {
+		return 0
+	}
+	_, secs := t.Zone()
+	return time.Duration(secs) * time.Second
+}
+
+// groupValue is the value of one record for one group-by.
+func (e *env) groupValue(m *model, r *record, g groupSpec) gval {
 	raw := e.get(m, r, g.f)
 	switch g.f.typ {
 	case "many2one":
 		id, _ := raw.(int64)
 		if id == 0 {
-			return false, nil, []any{g.f.name, "=", false}
+			return gval{read: false, frg: false, dom: []any{g.f.name, "=", false}}
 		}
 		name := e.displayNameOf(g.f.relation, id)
-		return []any{id, name}, strings.ToLower(name), []any{g.f.name, "=", id}
+		return gval{read: []any{id, name}, frg: []any{id, name}, key: strings.ToLower(name), dom: []any{g.f.name, "=", id}}
 	case "date", "datetime":
 		s, _ := raw.(string)
 		if s == "" {
-			return false, nil, []any{g.f.name, "=", false}
+			return gval{read: false, frg: false, rng: false, dom: []any{g.f.name, "=", false}}
 		}
-		t, _ := time.Parse(dateLayout, s[:10])
-		start, end, label := dateBucket(t, g.gran)
 		layout := dateLayout
+		var off time.Duration
 		if g.f.typ == "datetime" {
-			layout = dtLayout
+			layout, off = dtLayout, e.tzOffset()
 		}
-		return label, start.Format(dateLayout), []any{"&", []any{g.f.name, ">=", start.Format(layout)}, []any{g.f.name, "<", end.Format(layout)}}
+		t, _ := time.Parse(layout, s[:len(layout)])
+		local := t.Add(off)
+		start, end, label := dateBucket(time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC), g.gran)
+		from, to := start.Add(-off).Format(layout), end.Add(-off).Format(layout)
+		return gval{read: label, frg: []any{from, label}, rng: obj{{"from", from}, {"to", to}}, key: from,
+			dom: []any{"&", []any{g.f.name, ">=", from}, []any{g.f.name, "<", to}}}
 	case "one2many", "many2many":
-		return false, nil, []any{g.f.name, "=", false}
+		return gval{read: false, frg: false, dom: []any{g.f.name, "=", false}}
 	}
-	key := e.sortKey(g.f, raw)
-	return e.readValue(g.f, raw, "_classic_read"), key, []any{g.f.name, "=", e.readValue(g.f, raw, "")}
+	v := e.readValue(g.f, raw, "_classic_read")
+	return gval{read: v, frg: v, key: e.sortKey(g.f, raw), dom: []any{g.f.name, "=", e.readValue(g.f, raw, "")}}
 }
 
 func dateBucket(t time.Time, gran string) (time.Time, time.Time, string) {
@@ -90,7 +128,8 @@ func dateBucket(t time.Time, gran string) (time.Time, time.Time, string) {
 	return start, start.AddDate(0, 1, 0), t.Format("January 2006")
 }
 
-// groupRecords searches and buckets the records by the group-by fields.
+// groupRecords searches and buckets the records by the group-by fields,
+// ordered by the group-by values.
 func (e *env) groupRecords(m *model, domain any, specs []groupSpec) ([]*group, error) {
 	found, err := e.search(m, domain, 0, 0, "")
 	if err != nil {
@@ -100,23 +139,25 @@ func (e *env) groupRecords(m *model, domain any, specs []groupSpec) ([]*group, e
 	var groups []*group
 	for _, id := range found {
 		r := e.row(m, id)
-		g := &group{}
+		g := &group{aggs: map[string]any{}}
+		sig := make([]any, 0, len(specs))
 		for _, s := range specs {
-			v, k, d := e.groupValue(m, r, s)
-			g.vals, g.keys, g.doms = append(g.vals, v), append(g.keys, k), append(g.doms, d)
+			v := e.groupValue(m, r, s)
+			g.vals = append(g.vals, v)
+			sig = append(sig, v.read)
 		}
-		sig := pyRepr(g.vals)
-		if old, ok := index[sig]; ok {
+		key := pyRepr(sig)
+		if old, ok := index[key]; ok {
 			old.ids = append(old.ids, id)
 			continue
 		}
 		g.ids = []int64{id}
-		index[sig] = g
+		index[key] = g
 		groups = append(groups, g)
 	}
 	sort.SliceStable(groups, func(a, b int) bool {
 		for i := range specs {
-			if c := compareKeys(groups[a].keys[i], groups[b].keys[i], false, false); c != 0 {
+			if c := compareKeys(groups[a].vals[i].key, groups[b].vals[i].key, false, false); c != 0 {
 				return c < 0
 			}
 		}
@@ -125,23 +166,46 @@ func (e *env) groupRecords(m *model, domain any, specs []groupSpec) ([]*group, e
 	return groups, nil
 }
 
-// aggregate computes one aggregate ("sum", "avg", "min", "max", "count",
-// "count_distinct", "bool_and", "bool_or") of field f over ids.
+// aggregateFunctions are the aggregate functions of _read_group.
+var aggregateFunctions = map[string]bool{
+	"sum": true, "avg": true, "min": true, "max": true, "count": true, "count_distinct": true,
+	"bool_and": true, "bool_or": true, "array_agg": true, "array_agg_distinct": true,
+}
+
+// aggregate computes one aggregate of field f over ids.
 func (e *env) aggregate(m *model, f *field, fn string, ids []int64) any {
+	if fn == "count" {
+		return int64(len(ids))
+	}
 	var vals []float64
 	distinct := map[string]bool{}
+	var list []any
 	for _, id := range ids {
 		raw := e.get(m, e.row(m, id), f)
-		distinct[pyRepr(e.readValue(f, raw, ""))] = true
+		v := e.readValue(f, raw, "")
+		list = append(list, v)
+		if v != false && v != nil {
+			distinct[pyRepr(v)] = true
+		}
 		if x, ok := asFloat(raw); ok {
 			vals = append(vals, x)
 		}
 	}
 	switch fn {
-	case "count":
-		return int64(len(ids))
 	case "count_distinct":
 		return int64(len(distinct))
+	case "array_agg":
+		return list
+	case "bool_and", "bool_or":
+		res := fn == "bool_and"
+		for _, v := range list {
+			if fn == "bool_and" {
+				res = res && pyTruthy(v)
+			} else {
+				res = res || pyTruthy(v)
+			}
+		}
+		return res
 	}
 	if len(vals) == 0 {
 		return false
@@ -166,6 +230,125 @@ func (e *env) aggregate(m *model, f *field, fn string, ids []int64) any {
 	return pyFloat(res)
 }
 
+// aggSpec is a parsed aggregate: "amount_total:sum" (19) or the read_group
+// forms "amount_total", "amount_total:sum" and "total:sum(amount_total)".
+type aggSpec struct {
+	name string // the key in the result
+	spec string // field:function, or __count
+	fn   string
+	f    *field
+}
+
+func (e *env) parseAggregate(m *model, s string) (aggSpec, error) {
+	if s == "__count" {
+		return aggSpec{name: s, spec: s, fn: "count"}, nil
+	}
+	name, fn, _ := strings.Cut(s, ":")
+	fname := name
+	if i := strings.IndexByte(fn, '('); i > 0 && strings.HasSuffix(fn, ")") {
+		fn, fname = fn[:i], fn[i+1:len(fn)-1]
+	}
+	f := m.field(fname)
+	if f == nil {
+		return aggSpec{}, e.invalidFieldError(m, fname)
+	}
+	if fn != "" && !aggregateFunctions[fn] {
+		return aggSpec{}, e.errValue(fmt.Sprintf("Invalid aggregate method %s for %s.", pyRepr(fn), pyRepr(s)),
+			fr(pModels(e.major), 1922, "<listcomp>", "self._read_group_select(spec, query)"),
+			fr(pModels(e.major), 2007, "_read_group_select", `raise ValueError(f"Invalid aggregate method {func!r} for {aggregate_spec!r}.")`))
+	}
+	return aggSpec{name: name, spec: fname + ":" + fn, fn: fn, f: f}, nil
+}
+
+// value computes (once) an aggregate of a group.
+func (e *env) aggValue(m *model, g *group, a aggSpec) any {
+	if v, ok := g.aggs[a.spec]; ok {
+		return v
+	}
+	var v any
+	if a.spec == "__count" {
+		v = int64(len(g.ids))
+	} else {
+		v = e.aggregate(m, a.f, a.fn, g.ids)
+	}
+	g.aggs[a.spec] = v
+	return v
+}
+
+// orderTermKey is one term of a group order: a group-by (by index) or an
+// aggregate.
+type groupOrder struct {
+	by   int // group-by index, or -1
+	agg  aggSpec
+	desc bool
+}
+
+func (e *env) sortGroups(m *model, groups []*group, terms []groupOrder) {
+	sort.SliceStable(groups, func(a, b int) bool {
+		for _, t := range terms {
+			var ka, kb any
+			if t.by >= 0 {
+				ka, kb = groups[a].vals[t.by].key, groups[b].vals[t.by].key
+			} else {
+				ka, kb = aggKey(e.aggValue(m, groups[a], t.agg)), aggKey(e.aggValue(m, groups[b], t.agg))
+			}
+			// PostgreSQL puts NULLs last ascending, first descending
+			if c := compareKeys(ka, kb, t.desc, t.desc); c != 0 {
+				return c < 0
+			}
+		}
+		return false
+	})
+}
+
+// aggKey is the sort key of an aggregate value: a number, or nil for
+// false (no value).
+func aggKey(v any) any {
+	switch x := v.(type) {
+	case pyFloat:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case bool:
+		if x {
+			return float64(1)
+		}
+		return nil
+	case float64, string:
+		return x
+	}
+	return nil
+}
+
+// parseGroupOrder reads an order of groups: terms name a group-by (its
+// spec, or its field as read_group allows), an aggregate result name
+// (resolve) or, on 19, any aggregate spec.
+func (e *env) parseGroupOrder(m *model, order string, specs []groupSpec, resolve func(string) (aggSpec, bool)) ([]groupOrder, error) {
+	var out []groupOrder
+	for _, part := range strings.Split(order, ",") {
+		words := strings.Fields(part)
+		if len(words) == 0 {
+			continue
+		}
+		t := groupOrder{by: -1, desc: len(words) > 1 && strings.EqualFold(words[1], "desc")}
+		for i, s := range specs {
+			if words[0] == s.key || words[0] == s.f.name {
+				t.by = i
+				break
+			}
+		}
+		if t.by < 0 {
+			a, ok := resolve(words[0])
+			if !ok {
+				return nil, e.errValue(fmt.Sprintf("Order term %s is not a valid aggregate nor valid groupby", pyRepr(words[0])))
+			}
+			t.agg = a
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
 func runReadGroup(c *call) (any, error) {
 	e, m := c.e, c.m
 	specs, err := e.parseGroupBy(m, c.arg("groupby"))
@@ -180,44 +363,56 @@ func runReadGroup(c *call) (any, error) {
 		}
 		specs = specs[:1]
 	}
-	type agg struct {
-		alias, fn string
-		f         *field
-	}
-	var aggs []agg
+	var aggs []aggSpec
 	for _, spec := range strList(c.arg("fields")) {
-		alias, fn, f := spec, "", (*field)(nil)
-		name, rhs, hasFn := strings.Cut(spec, ":")
-		alias = name
-		if hasFn {
-			fn = rhs
-			if i := strings.IndexByte(rhs, '('); i > 0 && strings.HasSuffix(rhs, ")") {
-				fn, name = rhs[:i], rhs[i+1:len(rhs)-1]
-			}
-		}
-		if name == "__count" {
+		if spec == "__count" {
 			continue
 		}
-		if f = m.field(name); f == nil {
-			return nil, e.invalidFieldError(m, name)
+		a, err := e.parseAggregate(m, spec)
+		if err != nil {
+			return nil, err
 		}
-		if fn == "" {
+		if a.fn == "" {
+			f := a.f
 			if f.typ != "integer" && f.typ != "float" && f.typ != "monetary" || f.name == "id" || !f.store {
 				continue
 			}
-			fn = "sum"
+			a.fn, a.spec = "sum", f.name+":sum"
 		}
 		grouped := false
 		for _, s := range specs {
-			grouped = grouped || s.f == f
+			grouped = grouped || s.f == a.f && a.name == a.f.name
 		}
 		if !grouped {
-			aggs = append(aggs, agg{alias, fn, f})
+			aggs = append(aggs, a)
 		}
+	}
+	countName := "__count"
+	if lazy && len(specs) > 0 {
+		countName = specs[0].f.name + "_count"
 	}
 	groups, err := e.groupRecords(m, c.arg("domain"), specs)
 	if err != nil {
 		return nil, err
+	}
+	if ob, _ := c.arg("orderby").(string); strings.TrimSpace(ob) != "" {
+		// read_group orders by result names only: group-bys, aggregate
+		// names (aliases) and the count
+		terms, err := e.parseGroupOrder(m, ob, specs, func(name string) (aggSpec, bool) {
+			if name == countName || name == "__count" {
+				return aggSpec{name: name, spec: "__count", fn: "count"}, true
+			}
+			for _, a := range aggs {
+				if a.name == name {
+					return a, true
+				}
+			}
+			return aggSpec{}, false
+		})
+		if err != nil {
+			return nil, err
+		}
+		e.sortGroups(m, groups, terms)
 	}
 	groups = page(groups, c.intArg("offset"), c.intArg("limit"))
 	base, _ := c.arg("domain").([]any)
@@ -225,17 +420,20 @@ func runReadGroup(c *call) (any, error) {
 	for _, g := range groups {
 		row := obj{}
 		doms := [][]any{base}
+		var ranges obj
 		for i, s := range specs {
-			row = append(row, kv{s.key, g.vals[i]})
-			doms = append(doms, groupDomain(g.doms[i]))
+			row = append(row, kv{s.key, g.vals[i].read})
+			doms = append(doms, groupDomain(g.vals[i].dom))
+			if g.vals[i].rng != nil {
+				ranges = append(ranges, kv{s.key, g.vals[i].rng})
+			}
 		}
-		if lazy && len(specs) > 0 {
-			row = append(row, kv{specs[0].f.name + "_count", int64(len(g.ids))})
-		} else {
-			row = append(row, kv{"__count", int64(len(g.ids))})
-		}
+		row = append(row, kv{countName, int64(len(g.ids))})
 		for _, a := range aggs {
-			row = append(row, kv{a.alias, e.aggregate(m, a.f, a.fn, g.ids)})
+			row = append(row, kv{a.name, e.aggValue(m, g, a)})
+		}
+		if ranges != nil {
+			row = append(row, kv{"__range", ranges})
 		}
 		row = append(row, kv{"__domain", andDomains(doms...)})
 		if len(rest) > 0 {
@@ -271,46 +469,165 @@ func runFormattedReadGroup(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	aggSpecs := strList(c.arg("aggregates"))
-	for _, a := range aggSpecs {
-		if a == "__count" {
-			continue
+	var aggs []aggSpec
+	for _, s := range strList(c.arg("aggregates")) {
+		a, err := e.parseAggregate(m, s)
+		if err != nil {
+			return nil, err
 		}
-		name, _, _ := strings.Cut(a, ":")
-		if m.field(name) == nil {
-			return nil, e.invalidFieldError(m, name)
+		if a.fn == "" {
+			return nil, e.errValue(fmt.Sprintf("Invalid aggregate specification %s.", pyRepr(s)))
 		}
+		aggs = append(aggs, a)
 	}
+	resolve := func(spec string) (aggSpec, bool) {
+		a, err := e.parseAggregate(m, spec)
+		return a, err == nil && a.fn != ""
+	}
+	having, _ := c.arg("having").([]any)
 	groups, err := e.groupRecords(m, c.arg("domain"), specs)
 	if err != nil {
 		return nil, err
+	}
+	if len(having) > 0 {
+		kept := groups[:0]
+		for _, g := range groups {
+			ok, err := e.matchHaving(m, g, having, resolve)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				kept = append(kept, g)
+			}
+		}
+		groups = kept
+	}
+	if ob, _ := c.arg("order").(string); strings.TrimSpace(ob) != "" {
+		terms, err := e.parseGroupOrder(m, ob, specs, resolve)
+		if err != nil {
+			return nil, err
+		}
+		e.sortGroups(m, groups, terms)
 	}
 	groups = page(groups, c.intArg("offset"), c.intArg("limit"))
 	out := []any{}
 	for _, g := range groups {
 		row := obj{}
-		extra := []any{}
+		var extra [][]any
 		for i, s := range specs {
-			row = append(row, kv{s.key, g.vals[i]})
-			if d := g.doms[i]; len(d) > 0 && d[0] == "&" {
-				extra = append(extra, d[1:]...)
-			} else {
-				extra = append(extra, d)
-			}
+			row = append(row, kv{s.key, g.vals[i].frg})
+			extra = append(extra, groupDomain(g.vals[i].dom))
 		}
-		row = append(row, kv{"__extra_domain", extra})
-		for _, a := range aggSpecs {
-			if a == "__count" {
-				row = append(row, kv{"__count", int64(len(g.ids))})
-				continue
-			}
-			name, fn, _ := strings.Cut(a, ":")
-			if fn == "" {
-				fn = "sum"
-			}
-			row = append(row, kv{a, e.aggregate(m, m.field(name), fn, g.ids)})
+		row = append(row, kv{"__extra_domain", flatAnd(extra...)})
+		for _, a := range aggs {
+			row = append(row, kv{a.name + aggSuffix(a), e.aggValue(m, g, a)})
 		}
 		out = append(out, row)
 	}
 	return out, nil
+}
+
+func aggSuffix(a aggSpec) string {
+	if a.spec == "__count" {
+		return ""
+	}
+	return ":" + a.fn
+}
+
+// flatAnd is the AND of several domains as 19's Domain objects print it:
+// one "&" per extra condition, in front.
+func flatAnd(domains ...[]any) []any {
+	var leaves []any
+	for _, d := range domains {
+		for _, t := range d {
+			if t != "&" {
+				leaves = append(leaves, t)
+			}
+		}
+	}
+	out := []any{}
+	for i := 1; i < len(leaves); i++ {
+		out = append(out, "&")
+	}
+	return append(out, leaves...)
+}
+
+// matchHaving evaluates a having domain over the aggregates of a group.
+func (e *env) matchHaving(m *model, g *group, having []any, resolve func(string) (aggSpec, bool)) (bool, error) {
+	pos := 0
+	var eval func() (bool, error)
+	eval = func() (bool, error) {
+		if pos >= len(having) {
+			return true, nil
+		}
+		t := having[pos]
+		pos++
+		switch t {
+		case "&", "|":
+			a, err := eval()
+			if err != nil {
+				return false, err
+			}
+			b, err := eval()
+			if err != nil {
+				return false, err
+			}
+			if t == "&" {
+				return a && b, nil
+			}
+			return a || b, nil
+		case "!":
+			a, err := eval()
+			return !a, err
+		}
+		leaf, ok := t.([]any)
+		if !ok || len(leaf) != 3 {
+			return false, e.errValue(fmt.Sprintf("Invalid having term %s", pyRepr(t)))
+		}
+		name, _ := leaf[0].(string)
+		a, ok := resolve(name)
+		if !ok {
+			return false, e.errValue(fmt.Sprintf("Invalid field %s on model %s", pyRepr(name), pyRepr(m.name)))
+		}
+		v, _ := asFloat(aggKey(e.aggValue(m, g, a)))
+		op, _ := leaf[1].(string)
+		switch op {
+		case "in", "not in":
+			in := false
+			list, _ := leaf[2].([]any)
+			for _, x := range list {
+				if y, ok := asFloat(x); ok && y == v {
+					in = true
+				}
+			}
+			return in == (op == "in"), nil
+		}
+		w, ok := asFloat(leaf[2])
+		if !ok {
+			return false, e.errValue(fmt.Sprintf("Invalid having value %s", pyRepr(leaf[2])))
+		}
+		switch op {
+		case "=":
+			return v == w, nil
+		case "!=", "<>":
+			return v != w, nil
+		case "<":
+			return v < w, nil
+		case "<=":
+			return v <= w, nil
+		case ">":
+			return v > w, nil
+		case ">=":
+			return v >= w, nil
+		}
+		return false, e.errValue(fmt.Sprintf("Invalid having operator %s", pyRepr(op)))
+	}
+	// top-level terms are ANDed
+	for pos < len(having) {
+		ok, err := eval()
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
 }

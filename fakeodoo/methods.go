@@ -122,6 +122,9 @@ var methods = map[string]*methodSpec{
 	"action_archive":   {write: true, run: archiver(false)},
 	"action_unarchive": {write: true, run: archiver(true)},
 	"context_get":      {model: true, only: "res.users", qual: "ResUsers", run: runContextGet},
+	"address_get":      {only: "res.partner", qual: "ResPartner", params: []param{{name: "adr_pref"}}, run: runAddressGet},
+	"find_or_create": {model: true, write: true, only: "res.partner", qual: "ResPartner", run: runFindOrCreate,
+		params: []param{{name: "email", req: true}, {name: "assert_valid_email", def: false}}},
 }
 
 // privateMethods are BaseModel methods decorated with @api.private: they
@@ -185,6 +188,8 @@ func (c *call) typeError(spec *methodSpec, format string, args ...any) *rpcError
 		q = "BaseModel"
 	} else if c.e.major < 19 && q == "ResUsers" {
 		q = "Users"
+	} else if c.e.major < 19 && q == "ResPartner" {
+		q = "Partner"
 	}
 	return newErr(exTypeError, fmt.Sprintf("%s.%s() ", q, c.name)+fmt.Sprintf(format, args...))
 }
@@ -322,6 +327,9 @@ func hasKey(m map[string]any, k string) bool {
 // invoke runs the method in a transaction when it writes: on error (or
 // panic) the database is left as it was.
 func (c *call) invoke(spec *methodSpec) (result any, err error) {
+	if err := c.e.checkContext(); err != nil {
+		return nil, err
+	}
 	if !spec.write {
 		return spec.run(c)
 	}

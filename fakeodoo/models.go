@@ -643,7 +643,7 @@ func productModel() *model {
 			fSel("type", "Product Type", [2]string{"consu", "Goods"}, [2]string{"service", "Service"}, [2]string{"combo", "Combo"}).req().def("consu").
 				h("Goods are tangible materials and merchandise you provide.\nA service is a non-material product you provide."),
 			fFloat("list_price", "Sales Price").def(1.0).h("Price at which the product is sold to customers."),
-			fFloat("standard_price", "Cost").h("Value of the product (automatically computed in AVCO).\n        Used to value the product when the purchase cost is not known (e.g. inventory adjustment).\n        Used to compute margins on sale orders."),
+			fFloat("standard_price", "Cost").cdep().h("Value of the product (automatically computed in AVCO).\n        Used to value the product when the purchase cost is not known (e.g. inventory adjustment).\n        Used to compute margins on sale orders."),
 			fBool("sale_ok", "Can be Sold").def(true),
 			fBool("purchase_ok", "Can be Purchased").def(true),
 			fBool("is_favorite", "Favorite"),

@@ -31,6 +31,9 @@ func (e *env) search(m *model, domain any, offset, limit int, order string) ([]i
 		if activeOnly && !e.boolean(m, r, "active") {
 			continue
 		}
+		if !e.companyRule(m, r) {
+			continue
+		}
 		if e.match(m, r, n) {
 			ids = append(ids, id)
 		}
@@ -301,6 +304,10 @@ func (e *env) apply(m *model, r *record, vals map[string]any, created bool) erro
 		raw, err := e.convert(m, f, v)
 		if err != nil {
 			return err
+		}
+		if f.compDep {
+			r.vals[e.companyKey(f)] = raw
+			continue
 		}
 		r.vals[f.name] = raw
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http/httptest"
 	"os"
@@ -58,6 +59,12 @@ import (
 //     user_context, server_version, name...) are compared.
 //  6. The 18.0 /web/version 404 page is a website page with CSRF tokens and
 //     asset hashes; its <title> and <h2> are compared.
+//  7. /doc-bearer/ model descriptions (19.0-doc): the fake describes its own
+//     models, fields and methods, a subset of the recorded ones; each field
+//     it describes has the recorded core attributes, each method the
+//     recorded signature, parameters (names, order, kinds, defaults,
+//     annotations), return annotation, api, raised exceptions, model and
+//     module. Docstrings are the fake's own.
 
 type transcript struct {
 	Name    string `json:"name"`
@@ -149,9 +156,10 @@ type replayer struct {
 
 func TestReplayTranscripts(t *testing.T) {
 	dir := transcriptsDir(t)
-	for _, version := range []string{"18.0", "19.0"} {
-		t.Run(version, func(t *testing.T) {
-			xs := loadTranscripts(t, filepath.Join(dir, version+".jsonl"))
+	for _, file := range []string{"18.0", "19.0", "19.0-doc"} {
+		version, _, _ := strings.Cut(file, "-")
+		t.Run(file, func(t *testing.T) {
+			xs := loadTranscripts(t, filepath.Join(dir, file+".jsonl"))
 			r := newReplayer(t, version, xs)
 			compared := 0
 			for i, x := range xs {
@@ -170,7 +178,7 @@ func TestReplayTranscripts(t *testing.T) {
 			}
 			sort.Strings(ex)
 			t.Logf("%s.jsonl: %d/%d exchanges compared and matching; exchanges per documented exemption: %s",
-				version, compared, len(xs), strings.Join(ex, ", "))
+				file, compared, len(xs), strings.Join(ex, ", "))
 		})
 	}
 }
@@ -203,8 +211,29 @@ func newReplayer(t *testing.T, version string, xs []transcript) *replayer {
 			}
 		}
 	}
+	// A file without db.list or authenticate exchanges (19.0-doc) names
+	// its database in X-Odoo-Database and its users in the exchange names:
+	// the restricted user's key is the one used "as restricted user".
+	for _, x := range xs {
+		if db == "" {
+			db = x.Request.Headers["X-Odoo-Database"]
+		}
+		scheme, key, _ := strings.Cut(x.Request.Headers["Authorization"], " ")
+		if !strings.EqualFold(scheme, "bearer") || !hexKey.MatchString(key) || slices.Contains(slices.Collect(maps.Values(keys)), key) {
+			continue
+		}
+		if strings.Contains(x.Name, "restricted user") {
+			keys[DemoLogin] = key
+		}
+	}
+	for _, x := range xs {
+		scheme, key, _ := strings.Cut(x.Request.Headers["Authorization"], " ")
+		if strings.EqualFold(scheme, "bearer") && hexKey.MatchString(key) && !slices.Contains(slices.Collect(maps.Values(keys)), key) {
+			keys[AdminLogin] = key
+		}
+	}
 	if db == "" {
-		t.Fatal("no db.list exchange to learn the database name from")
+		t.Fatal("no db.list exchange or X-Odoo-Database header to learn the database name from")
 	}
 	srv := New(Options{Version: version, DB: db})
 	r := &replayer{t: t, srv: srv, major: srv.major, uidMap: map[int64]int64{}, idMap: map[int64]int64{}, exempts: map[string]int{}}
@@ -229,11 +258,15 @@ func (r *replayer) exempt(kind string) { r.cur[kind] = true }
 // rpcCall extracts what a recorded request calls.
 type rpcCall struct {
 	proto, service, model, method string
+	path                          string
 	pos                           []any
 	kw                            map[string]any
 }
 
 func parseCall(x transcript) rpcCall {
+	if strings.HasPrefix(x.Request.Path, "/doc-bearer/") {
+		return rpcCall{proto: "http", path: x.Request.Path}
+	}
 	body := decodeNumbers(x.Request.Body)
 	if strings.HasPrefix(x.Request.Path, "/json/2/") {
 		parts := strings.Split(strings.TrimPrefix(x.Request.Path, "/json/2/"), "/")
@@ -562,6 +595,8 @@ func (r *replayer) compareResult(t *testing.T, c rpcCall, want, have any) {
 		t.Fatalf("result kind %s (%.200v), recorded %s (%.200v)", kind(have), have, kind(want), want)
 	}
 	switch {
+	case c.path != "":
+		r.compareDoc(t, c.path, want, have)
 	case c.service == "common" && (c.method == "authenticate" || c.method == "login"):
 		if want == false {
 			if have != false {
@@ -809,4 +844,106 @@ func isSubList(have, want any) bool {
 		}
 	}
 	return true
+}
+
+// compareDoc compares a /doc-bearer/ answer (exemption 7).
+func (r *replayer) compareDoc(t *testing.T, path string, want, have any) {
+	r.exempt("doc-bearer: a subset of fields and methods, own docstrings")
+	wm, hm := want.(map[string]any), have.(map[string]any)
+	if !slices.Equal(sortedKeys(wm), sortedKeys(hm)) {
+		t.Fatalf("keys %v, recorded %v", sortedKeys(hm), sortedKeys(wm))
+	}
+	if strings.HasSuffix(path, "/index.json") {
+		recorded := map[string]map[string]any{}
+		for _, m := range wm["models"].([]any) {
+			mm := m.(map[string]any)
+			recorded[mm["model"].(string)] = mm
+		}
+		for _, m := range hm["models"].([]any) {
+			mm := m.(map[string]any)
+			w, ok := recorded[mm["model"].(string)]
+			if !ok {
+				t.Errorf("index: model %v is not in the recorded database", mm["model"])
+				continue
+			}
+			if !slices.Equal(sortedKeys(mm), sortedKeys(w)) || mm["name"] != w["name"] {
+				t.Errorf("index entry %v, recorded keys %v name %v", sortedKeys(mm), sortedKeys(w), w["name"])
+			}
+			// the index labels some fields differently from fields_get
+			// ("Sales" for sale_ok): names are compared, not labels
+			for name := range mm["fields"].(map[string]any) {
+				if _, ok := w["fields"].(map[string]any)[name]; !ok {
+					t.Errorf("index %v: field %s is not recorded", mm["model"], name)
+				}
+			}
+			for _, name := range mm["methods"].([]any) {
+				if !slices.Contains(w["methods"].([]any), name) {
+					t.Errorf("index %v: method %v is not recorded", mm["model"], name)
+				}
+			}
+		}
+		return
+	}
+	for _, k := range []string{"model", "name", "doc"} {
+		if pyRepr(hm[k]) != pyRepr(wm[k]) {
+			t.Errorf("%s %v, recorded %v", k, hm[k], wm[k])
+		}
+	}
+	wf := wm["fields"].(map[string]any)
+	for name, f := range hm["fields"].(map[string]any) {
+		w, ok := wf[name].(map[string]any)
+		if !ok {
+			t.Errorf("field %s is not a recorded field", name)
+			continue
+		}
+		for _, k := range []string{"name", "type", "string", "store", "required", "readonly", "relation", "relation_field"} {
+			if pyRepr(f.(map[string]any)[k]) != pyRepr(w[k]) {
+				t.Errorf("field %s %s: %v, recorded %v", name, k, f.(map[string]any)[k], w[k])
+			}
+		}
+	}
+	wmeth := wm["methods"].(map[string]any)
+	if len(hm["methods"].(map[string]any)) < 10 {
+		t.Errorf("only %d methods described", len(hm["methods"].(map[string]any)))
+	}
+	for name, m := range hm["methods"].(map[string]any) {
+		w, ok := wmeth[name].(map[string]any)
+		if !ok {
+			t.Errorf("method %s is not a recorded public method", name)
+			continue
+		}
+		h := m.(map[string]any)
+		for _, k := range []string{"signature", "api", "model", "module"} {
+			if pyRepr(h[k]) != pyRepr(w[k]) {
+				t.Errorf("method %s %s: %v, recorded %v", name, k, pyRepr(h[k]), pyRepr(w[k]))
+			}
+		}
+		if hasKey(h, "return") != hasKey(w, "return") {
+			t.Errorf("method %s: return %v, recorded %v", name, h["return"], w["return"])
+		} else if hasKey(w, "return") {
+			hr, _ := h["return"].(map[string]any)
+			wr, _ := w["return"].(map[string]any)
+			if pyRepr(hr["annotation"]) != pyRepr(wr["annotation"]) {
+				t.Errorf("method %s: return annotation %v, recorded %v", name, hr["annotation"], wr["annotation"])
+			}
+		}
+		hraise, _ := h["raise"].(map[string]any)
+		wraise, _ := w["raise"].(map[string]any)
+		if !slices.Equal(sortedKeys(hraise), sortedKeys(wraise)) {
+			t.Errorf("method %s raises %v, recorded %v", name, sortedKeys(hraise), sortedKeys(wraise))
+		}
+		hp, wp := h["parameters"].(map[string]any), w["parameters"].(map[string]any)
+		if !slices.Equal(sortedKeys(hp), sortedKeys(wp)) {
+			t.Errorf("method %s parameters %v, recorded %v", name, sortedKeys(hp), sortedKeys(wp))
+			continue
+		}
+		for pname, pv := range wp {
+			wpa, hpa := pv.(map[string]any), hp[pname].(map[string]any)
+			for _, k := range []string{"default", "annotation", "kind"} {
+				if hasKey(wpa, k) != hasKey(hpa, k) || pyRepr(wpa[k]) != pyRepr(hpa[k]) {
+					t.Errorf("method %s parameter %s %s: %v, recorded %v", name, pname, k, hpa[k], wpa[k])
+				}
+			}
+		}
+	}
 }

@@ -22,6 +22,10 @@ type field struct {
 	deflt    func(e *env) any
 	only     int  // 18 or 19 when the field exists in one version only
 	noCopy   bool // not readable (password)
+	// compDep: company_dependent, a value per company. The record's value
+	// is company 1's; other companies' are kept under "name@<id>" and
+	// default to the field's zero value, as in Odoo 17+.
+	compDep bool
 }
 
 func newField(name, typ, str string) *field {
@@ -66,6 +70,7 @@ func fM2M(name, str, rel string) *field {
 }
 
 func (f *field) req() *field            { f.required = true; return f }
+func (f *field) cdep() *field           { f.compDep = true; return f }
 func (f *field) ro() *field             { f.readonly = true; return f }
 func (f *field) h(help string) *field   { f.help = help; return f }
 func (f *field) od(mode string) *field  { f.ondelete = mode; return f }

@@ -161,7 +161,10 @@ func (s *Server) seed() {
 	)
 	put("res.company", row(1, "name", "YourCompany", "partner_id", int64(1), "currency_id", int64(1), "email", "info@yourcompany.com",
 		"phone", "+1 555-555-5556", "website", "http://www.example.com", "street", "250 Executive Park Blvd, Suite 3400",
-		"city", "San Francisco", "zip", "94134", "country_id", us, "sequence", int64(0)))
+		"city", "San Francisco", "zip", "94134", "country_id", us, "sequence", int64(0)),
+		// a second company, for allowed_company_ids and company-dependent values
+		row(2, "name", "YourCompany Europe", "partner_id", int64(1), "currency_id", int64(1), "email", "europe@yourcompany.com",
+			"city", "Brussels", "country_id", int64(20), "sequence", int64(1)))
 	partners := s.models["res.partner"]
 	for _, id := range e.allIDs(partners) {
 		if id <= 6 || id == 40 || id == 41 || id == 42 || id == 43 {
@@ -177,6 +180,9 @@ func (s *Server) seed() {
 	)
 	s.db.accounts[1].admin = true
 	s.db.accounts[AdminUID].admin = true
+	// The admin works in both companies, the demo user in the first; one
+	// order and one product cost belong to the second.
+	e.row(s.models["res.users"], AdminUID).vals["company_ids"] = []int64{1, 2}
 	s.db.keys[AdminKey] = AdminUID
 	s.db.keys[DemoKey] = DemoUID
 	for id, uid := range map[int64]int64{7: 2, 12: 2, 16: DemoUID, 23: DemoUID, 30: 2} {
@@ -207,8 +213,13 @@ func (s *Server) seed() {
 		product(14, "FURN_0001", "Old Bookshelf", 75, 50, "active", false),
 	)
 	order := func(id, partner int64, state, date string, untaxed float64, ref string) seedRow {
+		// two salespeople, so that totals per salesperson differ
+		seller := int64(AdminUID)
+		if id%3 == 2 {
+			seller = DemoUID
+		}
 		return row(id, "partner_id", partner, "state", state, "date_order", date, "amount_untaxed", untaxed,
-			"amount_tax", untaxed*0.15, "amount_total", untaxed*1.15, "client_order_ref", ref, "user_id", int64(AdminUID))
+			"amount_tax", untaxed*0.15, "amount_total", untaxed*1.15, "client_order_ref", ref, "user_id", seller)
 	}
 	put("sale.order",
 		order(1, 7, "draft", "2025-01-10 10:00:00", 1000, ""),
@@ -220,6 +231,8 @@ func (s *Server) seed() {
 		order(7, 33, "sale", "2024-12-18 13:05:00", 3000, "OW-77"),
 		order(8, 40, "draft", "2025-01-15 09:00:00", 295, ""),
 	)
+	e.row(s.models["sale.order"], 7).vals["company_id"] = int64(2)
+	e.row(s.models["product.product"], 2).vals["standard_price@2"] = 95.0
 	params := [][2]string{
 		{"base.login_cooldown_after_failure", "10"},
 		{"database.create_date", seedTime.Format(dtLayout)},

@@ -218,6 +218,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.serveJSON2(w, r)
+	case strings.HasPrefix(path, "/doc-bearer/"):
+		s.serveAPIDoc(w, r)
 	case path == "/json/version" && s.major >= 19:
 		s.record(Call{Protocol: "http", Method: path})
 		writeJSON(w, http.StatusOK, s.versionInfo())

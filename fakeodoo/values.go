@@ -42,7 +42,11 @@ func (e *env) get(m *model, r *record, f *field) any {
 	case f.typ == "one2many":
 		return e.o2mIDs(f, r.id)
 	}
-	if v, ok := r.vals[f.name]; ok && v != nil {
+	key := f.name
+	if f.compDep {
+		key = e.companyKey(f)
+	}
+	if v, ok := r.vals[key]; ok && v != nil {
 		return v
 	}
 	return zero(f)

@@ -114,7 +114,12 @@ type Agent struct {
 	IdentityIDs []string
 	CreatedAt   string // as sent (Letta may omit the time zone)
 	UpdatedAt   string
-	Raw         json.RawMessage
+	// Pending are the calls of the run paused on an approval request
+	// (pending_approval, asked for with IncludePendingApproval).
+	Pending []ToolCall
+	// ApprovalTools are the tools with a requires_approval rule.
+	ApprovalTools []string
+	Raw           json.RawMessage
 }
 
 // LLMConfig is the agent's llm_config (subset; Raw keeps all).
@@ -190,6 +195,7 @@ func (a *Agent) UnmarshalJSON(b []byte) error {
 	if a.Model == "" {
 		a.Model = a.LLMConfig.Handle
 	}
+	decodeAgentApprovals(a, b)
 	if a.Embedding == "" && w.EmbeddingConfig != nil {
 		a.Embedding = deref(w.EmbeddingConfig.Handle)
 	}
@@ -287,6 +293,7 @@ type ListAgentsOptions struct {
 	MatchAllTags bool     // agents having every tag (default: any)
 	QueryText    string   // name search
 	PageSize     int      // default 100
+	Include      []string // NEW include=… (IncludePendingApproval)
 }
 
 // ListAgents lists agents (GET /v1/agents/), every page (cursor `after` =
@@ -304,6 +311,9 @@ func (c *Client) ListAgents(ctx context.Context, o ListAgentsOptions) ([]Agent, 
 	}
 	if o.QueryText != "" {
 		q.Set("query_text", o.QueryText)
+	}
+	for _, inc := range o.Include {
+		q.Add("include", inc)
 	}
 	size := o.PageSize
 	if size <= 0 {

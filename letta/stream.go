@@ -558,17 +558,32 @@ func decodeToolCalls(one, many json.RawMessage) (*ToolCall, []ToolCall) {
 	return single, list
 }
 
-// MessageRequest is one user message to an agent.
+// MessageRequest is one request to an agent: a user message, the answer
+// to a paused run (Approvals), or both (the answer first).
 type MessageRequest struct {
 	Text         string
-	StreamTokens bool // token deltas (only for some providers; else step streaming)
-	IncludePings bool // keep-alive pings (skipped by the parser)
-	MaxSteps     int  // 0 = Letta's default (50)
+	Approvals    []ApprovalItem // answers every pending call of a paused run (0.16.2+)
+	ClientTools  []ClientTool   // tools the caller runs (0.16.2+); sent again on every request of a turn
+	StreamTokens bool           // token deltas (only for some providers; else step streaming)
+	IncludePings bool           // keep-alive pings (skipped by the parser)
+	MaxSteps     int            // 0 = Letta's default (50)
 }
 
 func (r MessageRequest) body(stream bool) map[string]any {
-	b := map[string]any{
-		"messages": []map[string]any{{"role": "user", "content": r.Text}},
+	msgs := []map[string]any{}
+	if len(r.Approvals) > 0 {
+		items := make([]map[string]any, len(r.Approvals))
+		for i, a := range r.Approvals {
+			items[i] = a.body()
+		}
+		msgs = append(msgs, map[string]any{"type": "approval", "approvals": items})
+	}
+	if r.Text != "" || len(r.Approvals) == 0 {
+		msgs = append(msgs, map[string]any{"role": "user", "content": r.Text})
+	}
+	b := map[string]any{"messages": msgs}
+	if len(r.ClientTools) > 0 {
+		b["client_tools"] = r.ClientTools
 	}
 	if stream {
 		b["stream_tokens"] = r.StreamTokens

@@ -117,7 +117,7 @@ func TestCredentialsPerVersion(t *testing.T) {
 			continue
 		}
 		list, err := cs.ListTools(context.Background(), nil)
-		if err != nil || len(list.Tools) != 6 {
+		if err != nil || len(list.Tools) != 7 {
 			t.Fatalf("%s: tools/list %v %v", tc.version, list, err)
 		}
 		res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_retriever",
@@ -174,7 +174,7 @@ func TestPublicToolList(t *testing.T) {
 		t.Fatal(err)
 	}
 	list, err := cs.ListTools(context.Background(), nil)
-	if err != nil || len(list.Tools) != 6 {
+	if err != nil || len(list.Tools) != 7 {
 		t.Fatalf("public list: %v %v", list, err)
 	}
 	// A tool call still needs a credential: refused before the SDK.
@@ -199,7 +199,7 @@ func TestReadOnlyMode(t *testing.T) {
 	for _, tool := range list.Tools {
 		names = append(names, tool.Name)
 	}
-	if strings.Join(names, ",") != "odoo_model_inspector,odoo_record_retriever" {
+	if strings.Join(names, ",") != "odoo_model_inspector,odoo_record_aggregator,odoo_record_retriever" {
 		t.Fatalf("read-only list: %v", names)
 	}
 	res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_unlinker", Arguments: map[string]any{"model": "res.partner", "domain": []any{}}})
@@ -376,7 +376,7 @@ func TestListingTokenCannotCallTools(t *testing.T) {
 		t.Fatal(err)
 	}
 	list, err := cs.ListTools(context.Background(), nil)
-	if err != nil || len(list.Tools) != 6 {
+	if err != nil || len(list.Tools) != 7 {
 		t.Fatalf("listing: %v %v", list, err)
 	}
 	res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_retriever",

@@ -45,7 +45,7 @@ func TestServeStdio(t *testing.T) {
 			}
 			defer cs.Close()
 			list, err := cs.ListTools(ctx, nil)
-			if err != nil || len(list.Tools) != 6 {
+			if err != nil || len(list.Tools) != 7 {
 				t.Fatalf("tools/list: %v %v", list, err)
 			}
 			res, err := cs.CallTool(ctx, &gomcp.CallToolParams{Name: "odoo_record_retriever",

@@ -214,6 +214,26 @@ func (c *Client) Protocol(ctx context.Context) (Protocol, error) {
 	return p, nil
 }
 
+// Major returns Odoo's major version (16, 17, 18, 19, ...), asking
+// common.version once and remembering the answer (auto protocol detection
+// already asked). Tools that call different methods per version use it.
+func (c *Client) Major(ctx context.Context) (int, error) {
+	c.mu.Lock()
+	v := c.version
+	c.mu.Unlock()
+	if v != nil {
+		return v.Major(), nil
+	}
+	got, err := c.Version(ctx)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	c.version = &got
+	c.mu.Unlock()
+	return got.Major(), nil
+}
+
 // Credentials identify the Odoo user a call runs as. JSON-RPC needs the uid
 // and the key (or password); JSON-2 needs the key alone.
 type Credentials struct {
@@ -224,12 +244,16 @@ type Credentials struct {
 // Call is one ORM method call. IDs nil means a model-level (@api.model)
 // call; otherwise the method runs on those records.
 type Call struct {
-	Model   string
-	Method  string
-	IDs     []int64
-	Args    []any          // positional arguments after the ids (JSON-RPC only)
-	Kwargs  map[string]any // named arguments
-	Context map[string]any // Odoo context: lang, tz, allowed_company_ids, ...
+	Model  string
+	Method string
+	IDs    []int64
+	Args   []any          // positional arguments after the ids
+	Kwargs map[string]any // named arguments
+	// ArgNames names the positional parameters of Method, in order, for
+	// JSON-2, which binds by name only: taken from Odoo 19's method
+	// description (ModelDoc). Nil uses the standard ORM methods' names.
+	ArgNames []string
+	Context  map[string]any // Odoo context: lang, tz, allowed_company_ids, ...
 }
 
 // Execute runs the call as cred and returns Odoo's result as raw JSON. A

@@ -3,9 +3,12 @@ package odoorpc
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 type json2Error struct {
@@ -91,9 +94,16 @@ var ormParameters = map[string][]string{
 	"search_count": {"domain", "limit"},
 	"fields_get":   {"allfields", "attributes"},
 	"name_search":  {"name", "domain", "operator", "limit"},
-	"default_get":  {"fields_list"},
+	"default_get":  {"fields"}, // fields_list before 19
 	"copy":         {"default"},
 	"read_group":   {"domain", "fields", "groupby", "offset", "limit", "orderby", "lazy"},
+}
+
+// StandardParameters returns the parameter names of a standard ORM
+// method, which JSON-2 calls get without asking Odoo.
+func StandardParameters(method string) ([]string, bool) {
+	names, ok := ormParameters[method]
+	return names, ok
 }
 
 // nameArguments moves positional arguments into body under their names.
@@ -102,6 +112,9 @@ func nameArguments(call Call, body map[string]any) error {
 		return nil
 	}
 	names, ok := ormParameters[call.Method]
+	if call.ArgNames != nil {
+		names, ok = call.ArgNames, true
+	}
 	if !ok {
 		return ErrNamedArgumentsOnly
 	}
@@ -126,4 +139,63 @@ func validHeaderValue(v string) bool {
 		}
 	}
 	return true
+}
+
+// ErrNoModelDoc is returned when Odoo serves no method descriptions: Odoo
+// before 19, or the api_doc route missing.
+var ErrNoModelDoc = errors.New("odoo serves no method descriptions (/doc-bearer/ needs Odoo 19 or later)")
+
+// ModelDoc fetches Odoo 19's description of a model (GET
+// /doc-bearer/<model>.json, the api_doc module): its fields and its public
+// methods with their parameters and docstrings. Only API keys of users in
+// the Technical Documentation group may read it; others get an
+// ErrAccessError with Odoo's message. An unknown model is ErrUnknownModel.
+func (c *Client) ModelDoc(ctx context.Context, cred Credentials, model string) (json.RawMessage, error) {
+	start := time.Now()
+	raw, err := c.modelDoc(ctx, cred.Key, model)
+	c.observed("doc", start, err)
+	var oe *Error
+	if errors.As(err, &oe) {
+		oe.Model = model
+	}
+	return raw, err
+}
+
+func (c *Client) modelDoc(ctx context.Context, key, model string) (json.RawMessage, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	path := "/doc-bearer/" + url.PathEscape(model) + ".json"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.ua)
+	req.Header.Set("Authorization", "bearer "+key)
+	req.Header.Set("X-Odoo-Database", c.db)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
+			return nil, ctx.Err()
+		}
+		return nil, &UnavailableError{Op: "GET " + path, Err: unwrapURLError(err)}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return nil, &UnavailableError{Op: "GET " + path, Err: fmt.Errorf("reading the response: %w", unwrapURLError(err))}
+	}
+	if int64(len(data)) > c.maxBody {
+		return nil, fmt.Errorf("%w: GET %s: response larger than %d bytes", ErrProtocol, path, c.maxBody)
+	}
+	switch {
+	case resp.StatusCode >= 502 && resp.StatusCode <= 504 && !isJSON(resp.Header):
+		return nil, &UnavailableError{Op: "GET " + path, Err: fmt.Errorf("HTTP %s", resp.Status)}
+	case resp.StatusCode != http.StatusOK && !isJSON(resp.Header):
+		// 18 and older: an HTML 404 page, or a redirect to the login page
+		return nil, ErrNoModelDoc
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, &Error{Kind: ErrUnknownModel, Status: resp.StatusCode, Name: "werkzeug.exceptions.NotFound"}
+	}
+	return decodeJSON2(resp.StatusCode, resp.Header, data)
 }

@@ -14,6 +14,8 @@ type creatorArgs struct {
 	Model   string        `json:"model"`
 	Fields  FieldValues   `json:"fields"`
 	Records []FieldValues `json:"records"`
+
+	Context *CallContext `json:"context"`
 }
 
 // createdRecord is one created record, as odoo-llm reported it.

@@ -76,6 +76,8 @@ type executorArgs struct {
 	Args         Args   `json:"args"`
 	Kwargs       Kwargs `json:"kwargs"`
 	AllowPrivate bool   `json:"allow_private"`
+
+	Context *CallContext `json:"context"`
 }
 
 type executorResult struct {
@@ -94,7 +96,7 @@ func methodExecutor() Tool {
 			Description: `VERY HIGH RISK TOOL: calls any public method of an Odoo model as the calling Odoo user, e.g. action_confirm on a sale.order. Ask the user for explicit confirmation before EVERY call.
 
 - record_ids: run the method on these records (e.g. [42]); empty list for a model-level call.
-- args: positional arguments after the records, e.g. [[["is_company", "=", true]]] for search. Odoo 19 and later (JSON-2) accept named arguments only: use kwargs there.
+- args: positional arguments after the records, e.g. [[["is_company", "=", true]]] for search. On Odoo 19 and later (JSON-2, named arguments only) they are mapped to the method's parameters as Odoo describes them (odoo_model_inspector lists them); where Odoo will not describe them, use kwargs.
 - kwargs: named arguments as {"name": ..., "value": ...} pairs, e.g. [{"name": "limit", "value": 5}].
 - allow_private: kept for odoo-llm compatibility; Odoo never lets private methods (_name) be called remotely, so they are always refused.
 
@@ -133,7 +135,13 @@ func (e *env) executeMethod(ctx context.Context, c Caller, in executorArgs) (exe
 			return res, err
 		}
 	}
-	call := odoorpc.Call{Model: in.Model, Method: in.Method, Args: in.Args, Kwargs: in.Kwargs}
+	// Odoo 19's JSON-2 binds by name: positional args of a method other
+	// than the standard ORM ones get their names from Odoo's description.
+	names, err := e.argNames(ctx, c, in.Model, in.Method, len(in.Args))
+	if err != nil {
+		return res, err
+	}
+	call := odoorpc.Call{Model: in.Model, Method: in.Method, Args: in.Args, Kwargs: in.Kwargs, ArgNames: names}
 	if len(in.RecordIDs) > 0 {
 		call.IDs = in.RecordIDs
 		res.RecordIDs = in.RecordIDs

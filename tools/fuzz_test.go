@@ -53,6 +53,9 @@ func FuzzToolArguments(f *testing.F) {
 		`{"model":"m","method":"f","record_ids":[1,2],"args":["[1]",{"x":1}],"kwargs":[{"name":"a","value":[[6,0,[1]]]}]}`,
 		`{"model":"m","include_fields":false,"field_type_filter":["char"],"field_limit":-1}`,
 		`{"limits":5}`, `[]`, `{"model":1}`, `{"record_ids":[-1]}`, `{"kwargs":[{"name":"a"}]}`,
+		`{"model":"sale.order","group_by":["date_order:month","user_id"],"aggregates":["amount_total:sum","__count"],"having":[["amount_total:sum",">",1]],"order":"amount_total:sum desc"}`,
+		`{"model":"m","context":{"company_id":2,"allowed_company_ids":[1,2],"lang":"fr_FR","tz":"Europe/Brussels"}}`,
+		`{"model":"m","context":{"company":1}}`, `{"model":"m","context":"x"}`, `{"model":"m","context":{"allowed_company_ids":[0]}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -63,6 +66,16 @@ func FuzzToolArguments(f *testing.F) {
 		checkDecode[unlinkerArgs](t, data)
 		checkDecode[executorArgs](t, data)
 		checkDecode[inspectorArgs](t, data)
+		checkDecode[aggregatorArgs](t, data)
+		if in, err := decodeArgs[aggregatorArgs](data); err == nil {
+			// planning accepted arguments fails only with an ArgumentError
+			if _, err := planAggregate(in); err != nil {
+				var ae *ArgumentError
+				if !errors.As(err, &ae) || ae.Msg == "" {
+					t.Fatalf("planAggregate: untyped error %T: %v", err, err)
+				}
+			}
+		}
 	})
 }
 

@@ -157,6 +157,7 @@ func text(res *mcp.CallToolResult) string {
 var versions = []string{"18.0", "19.0"}
 
 type (
-	mcpCallToolRequest = mcp.CallToolRequest
-	mcpCallToolResult  = mcp.CallToolResult
+	mcpCallToolRequest   = mcp.CallToolRequest
+	mcpCallToolResult    = mcp.CallToolResult
+	mcpCallToolParamsRaw = mcp.CallToolParamsRaw
 )

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -23,6 +24,8 @@ type inspectorArgs struct {
 	MethodTypeFilter []string `json:"method_type_filter"`
 	FieldNameFilter  string   `json:"field_name_filter"`
 	FieldTypeFilter  []string `json:"field_type_filter"`
+
+	Context *CallContext `json:"context"`
 }
 
 type inspectedField struct {
@@ -38,35 +41,31 @@ type inspectedField struct {
 	Selection     map[string]string `json:"selection,omitempty"`
 }
 
-// ormMethod is a standard ORM method that Odoo lets external callers use.
-type ormMethod struct {
-	Name       string `json:"name"`
-	MethodType string `json:"method_type"` // "model" (no records) or "instance" (on record_ids)
-	Signature  string `json:"signature"`
-	Docstring  string `json:"docstring"`
-}
-
-// ormMethods is what odoo-mcp can honestly say about methods: Odoo's
-// external API has no introspection, so these are the standard methods
-// every model has, with their signatures as of Odoo 16-19.
-var ormMethods = []ormMethod{
-	{"search_read", "model", "search_read(domain=None, fields=None, offset=0, limit=None, order=None)", "Search records and read fields in one call."},
-	{"search", "model", "search(domain, offset=0, limit=None, order=None)", "Return the ids of records matching a domain."},
-	{"search_count", "model", "search_count(domain, limit=None)", "Count records matching a domain."},
-	{"read", "instance", "read(fields=None)", "Read fields of the given records."},
-	{"create", "model", "create(vals_list)", "Create records from a list of value dictionaries; returns their ids."},
-	{"write", "instance", "write(vals)", "Write values on the given records."},
-	{"unlink", "instance", "unlink()", "Delete the given records."},
-	{"fields_get", "model", "fields_get(allfields=None, attributes=None)", "Describe the model's fields."},
-	{"name_search", "model", "name_search(name='', domain=None, operator='ilike', limit=100)", "Search records by display name; returns [id, name] pairs. (16-17 call the domain parameter args.)"},
-	{"default_get", "model", "default_get(fields_list)", "Default values for new records."},
-	{"copy", "instance", "copy(default=None)", "Duplicate one record, optionally overriding values."},
-	{"read_group", "model", "read_group(domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True)", "Aggregate records grouped by fields (Odoo 19: formatted_read_group)."},
-	{"action_archive", "instance", "action_archive()", "Archive the given records (models with an active field)."},
-	{"action_unarchive", "instance", "action_unarchive()", "Restore archived records."},
+// ormMethods is what odoo-mcp can honestly say about methods before Odoo
+// 19: Odoo's external API has no introspection there, so these are the
+// standard methods every model has, with their signatures as of Odoo 16-19.
+var ormMethods = []methodEntry{
+	{Name: "search_read", MethodType: "model", Signature: "search_read(domain=None, fields=None, offset=0, limit=None, order=None)", Docstring: "Search records and read fields in one call."},
+	{Name: "search", MethodType: "model", Signature: "search(domain, offset=0, limit=None, order=None)", Docstring: "Return the ids of records matching a domain."},
+	{Name: "search_count", MethodType: "model", Signature: "search_count(domain, limit=None)", Docstring: "Count records matching a domain."},
+	{Name: "read", MethodType: "instance", Signature: "read(fields=None)", Docstring: "Read fields of the given records."},
+	{Name: "create", MethodType: "model", Signature: "create(vals_list)", Docstring: "Create records from a list of value dictionaries; returns their ids."},
+	{Name: "write", MethodType: "instance", Signature: "write(vals)", Docstring: "Write values on the given records."},
+	{Name: "unlink", MethodType: "instance", Signature: "unlink()", Docstring: "Delete the given records."},
+	{Name: "fields_get", MethodType: "model", Signature: "fields_get(allfields=None, attributes=None)", Docstring: "Describe the model's fields."},
+	{Name: "name_search", MethodType: "model", Signature: "name_search(name='', domain=None, operator='ilike', limit=100)", Docstring: "Search records by display name; returns [id, name] pairs. (16-17 call the domain parameter args.)"},
+	{Name: "default_get", MethodType: "model", Signature: "default_get(fields_list)", Docstring: "Default values for new records. (19 names the parameter fields.)"},
+	{Name: "copy", MethodType: "instance", Signature: "copy(default=None)", Docstring: "Duplicate one record, optionally overriding values."},
+	{Name: "read_group", MethodType: "model", Signature: "read_group(domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True)", Docstring: "Aggregate records grouped by fields (Odoo 19: formatted_read_group)."},
+	{Name: "action_archive", MethodType: "instance", Signature: "action_archive()", Docstring: "Archive the given records (models with an active field)."},
+	{Name: "action_unarchive", MethodType: "instance", Signature: "action_unarchive()", Docstring: "Restore archived records."},
 }
 
 const methodsNote = "Odoo's external API offers no method introspection: only the standard ORM methods are listed. Model-specific public methods (such as action_confirm on sale.order) exist and can be called with odoo_model_method_executor, but cannot be listed from outside Odoo. Private methods (starting with _) can never be called remotely."
+
+const describedNote = "The model's public methods as Odoo describes them (Odoo 19+), with their parameters in order: call them with odoo_model_method_executor; positional args are mapped to these parameters. Private methods (starting with _) can never be called remotely."
+
+const undescribedNote = "Odoo 19 describes a model's methods through its api_doc module, to users of the Technical Documentation group; here it did not (%s): only the standard ORM methods are listed. Model-specific public methods exist and can be called with odoo_model_method_executor, with kwargs."
 
 type inspectorResult struct {
 	Model        string                    `json:"model"`
@@ -76,7 +75,7 @@ type inspectorResult struct {
 	Fields       map[string]inspectedField `json:"fields,omitempty"`
 	FieldCount   int                       `json:"field_count"`
 	TotalFields  int                       `json:"total_fields"`
-	Methods      []ormMethod               `json:"methods,omitempty"`
+	Methods      []methodEntry             `json:"methods,omitempty"`
 	MethodCount  int                       `json:"method_count"`
 	TotalMethods int                       `json:"total_methods"`
 	MethodsNote  string                    `json:"methods_note"`
@@ -95,7 +94,7 @@ func modelInspector() Tool {
 - field_type_filter: Odoo field types such as ["char", "many2one"]; method_type_filter: ["model"] or ["instance"]; empty lists for all.
 - field_limit (default 30) / method_limit (default 20): 0 for the default, -1 for no limit. Fields are sorted by name.
 
-Odoo's external API cannot list a model's own methods: the standard ORM methods callable remotely are listed instead.`,
+Methods: on Odoo 19 and later, the model's public methods as Odoo describes them (parameters in order, with docstrings), for users Odoo lets read its technical documentation; otherwise (and before Odoo 19, whose API cannot list a model's own methods) the standard ORM methods callable remotely.`,
 			InputSchema: object(schema{
 				"model":              modelProp(),
 				"include_fields":     typed("boolean", "include the fields (default true)"),
@@ -180,13 +179,18 @@ func (e *env) inspect(ctx context.Context, c Caller, in inspectorArgs) (inspecto
 		res.Fields = selectFields(all, in.FieldNameFilter, in.FieldTypeFilter, limitOr(in.FieldLimit, 30))
 		res.FieldCount = len(res.Fields)
 	}
+	kind := "standard"
 	if in.IncludeMethods == nil || *in.IncludeMethods {
-		res.TotalMethods = len(ormMethods)
-		res.Methods = selectMethods(in.MethodNameFilter, in.MethodTypeFilter, limitOr(in.MethodLimit, 20))
+		all := e.listableMethods(ctx, c, in.Model, &res)
+		if res.MethodsNote == describedNote {
+			kind = "public"
+		}
+		res.TotalMethods = len(all)
+		res.Methods = selectMethods(all, in.MethodNameFilter, in.MethodTypeFilter, limitOr(in.MethodLimit, 20))
 		res.MethodCount = len(res.Methods)
 	}
-	res.Summary = fmt.Sprintf("%s (%s) from %s: showing %d of %d fields and %d of %d standard methods.",
-		res.Name, res.Model, orDash(res.Modules), res.FieldCount, res.TotalFields, res.MethodCount, res.TotalMethods)
+	res.Summary = fmt.Sprintf("%s (%s) from %s: showing %d of %d fields and %d of %d %s methods.",
+		res.Name, res.Model, orDash(res.Modules), res.FieldCount, res.TotalFields, res.MethodCount, res.TotalMethods, kind)
 	return res, nil
 }
 
@@ -246,10 +250,31 @@ func selectionMap(v any) map[string]string {
 	return m
 }
 
-func selectMethods(nameFilter string, types []string, limit int) []ormMethod {
+// listableMethods is what the inspector can list: on Odoo 19+ the
+// methods Odoo describes (ormMethods when it will not, with a note
+// saying why), before 19 the standard ORM methods.
+func (e *env) listableMethods(ctx context.Context, c Caller, model string, res *inspectorResult) []methodEntry {
+	if major, err := e.major(ctx); err != nil || major < 19 {
+		return ormMethods
+	}
+	methods, err := e.methodsOf(ctx, c, model)
+	if err != nil {
+		var oe *odoorpc.Error
+		reason := err.Error()
+		if errors.As(err, &oe) {
+			reason = odooErrorText(oe)
+		}
+		res.MethodsNote = fmt.Sprintf(undescribedNote, reason)
+		return ormMethods
+	}
+	res.MethodsNote = describedNote
+	return methods
+}
+
+func selectMethods(all []methodEntry, nameFilter string, types []string, limit int) []methodEntry {
 	nameFilter = strings.ToLower(nameFilter)
-	out := []ormMethod{}
-	for _, m := range ormMethods {
+	out := []methodEntry{}
+	for _, m := range all {
 		if nameFilter != "" && !strings.Contains(m.Name, nameFilter) {
 			continue
 		}

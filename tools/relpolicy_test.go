@@ -55,6 +55,7 @@ func TestDeniedModelIsRefusedThroughRelations(t *testing.T) {
 		{"executor groupby", "user_id.login", executor, exec("read_group", map[string]any{"kwargs": kw("domain", []any{}, "fields", []any{"id:count"}, "groupby", []any{"user_id.login"})})},
 		{"executor fields", "user_id.login", executor, exec("read", map[string]any{"record_ids": []any{1}, "kwargs": kw("fields", []any{"user_id.login"})})},
 		{"executor domain in a custom method", "user_ids.login", executor, exec("my_custom_search", map[string]any{"kwargs": kw("filters", leaf)})},
+		{"aggregator domain", "user_ids.login", "odoo_record_aggregator", map[string]any{"model": "res.partner", "domain": leaf, "group_by": []string{"country_id"}, "aggregates": []string{"__count"}}},
 		{"executor specification", "user_id", executor, exec("web_search_read", map[string]any{"kwargs": kw("domain", []any{},
 			"specification", map[string]any{"name": map[string]any{}, "user_id": map[string]any{"fields": map[string]any{"login": map[string]any{}}}})})},
 	}

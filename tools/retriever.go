@@ -18,6 +18,8 @@ type retrieverArgs struct {
 	Limit  int      `json:"limit"`
 	Offset int      `json:"offset"`
 	Order  string   `json:"order"`
+
+	Context *CallContext `json:"context"`
 }
 
 type retrieverResult struct {

@@ -111,6 +111,7 @@ func TestEveryToolDeclaresItsHints(t *testing.T) {
 		"odoo_record_updater":        {false, true},
 		"odoo_record_unlinker":       {false, true},
 		"odoo_model_method_executor": {false, true},
+		"odoo_record_aggregator":     {true, false},
 	}
 	tools := Inventory()
 	if len(tools) != len(want) {
@@ -166,10 +167,10 @@ func TestReadOnlyPolicyRemovesWritingTools(t *testing.T) {
 	for _, tool := range Enabled(Policy{ReadOnly: true}) {
 		names = append(names, tool.Def.Name)
 	}
-	if strings.Join(names, ",") != "odoo_record_retriever,odoo_model_inspector" {
+	if strings.Join(names, ",") != "odoo_record_retriever,odoo_model_inspector,odoo_record_aggregator" {
 		t.Fatalf("read-only tools: %v", names)
 	}
-	if n := len(Enabled(Policy{})); n != 6 {
+	if n := len(Enabled(Policy{})); n != 7 {
 		t.Fatalf("%d tools enabled by default", n)
 	}
 }

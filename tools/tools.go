@@ -1,7 +1,8 @@
 // Package tools implements the six Odoo tools of odoo-llm over a small Odoo
 // client interface: odoo_record_retriever, odoo_record_creator,
 // odoo_record_updater, odoo_record_unlinker, odoo_model_method_executor and
-// odoo_model_inspector. Names and argument names match odoo-llm so agents and
+// odoo_model_inspector; and a seventh, odoo_record_aggregator (totals by
+// group). Names and argument names match odoo-llm so agents and
 // prompts written for it keep working; schemas are strict, results are JSON.
 package tools
 
@@ -59,9 +60,14 @@ type Tool struct {
 // ReadOnly derives from the annotations, the single source of truth.
 func (t Tool) ReadOnly() bool { return t.Def.Annotations != nil && t.Def.Annotations.ReadOnlyHint }
 
-// Inventory lists every tool in a stable order.
+// Inventory lists every tool in a stable order. Every tool takes the
+// optional context argument.
 func Inventory() []Tool {
-	return []Tool{retriever(), creator(), updater(), unlinker(), methodExecutor(), modelInspector()}
+	tools := []Tool{retriever(), creator(), updater(), unlinker(), methodExecutor(), modelInspector(), aggregator()}
+	for _, t := range tools {
+		t.Def.InputSchema.(schema)["properties"].(schema)["context"] = contextSchema()
+	}
+	return tools
 }
 
 // Enabled lists the tools the policy lets exist at all: in read-only mode
@@ -167,6 +173,9 @@ func handle[In any, Out any](e *env, run func(ctx context.Context, c Caller, in 
 		if err != nil {
 			return errorResult(err), nil
 		}
+		if cc, ok := any(in).(contextual); ok {
+			c = c.withCallContext(cc.callContext())
+		}
 		out, err := run(ctx, c, in)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
@@ -195,6 +204,8 @@ func modelOf(in any) string {
 	case executorArgs:
 		return a.Model
 	case inspectorArgs:
+		return a.Model
+	case aggregatorArgs:
 		return a.Model
 	}
 	return ""

@@ -318,11 +318,45 @@ func TestMethodExecutor(t *testing.T) {
 			if out := h.ok("odoo_model_method_executor", args); out["result"].(float64) < 5 {
 				t.Errorf("search_count with a domain given as text: %v", out)
 			}
-			custom := map[string]any{"model": "res.partner", "method": "action_archive", "record_ids": []int{40}, "args": []any{true}}
+			// Positional args of a custom method: on 19 (JSON-2) mapped
+			// to its parameters from Odoo's method description, fetched
+			// once (cold: description + call; warm: the call alone).
+			h.requests()
+			addr := h.ok("odoo_model_method_executor", map[string]any{"model": "res.partner", "method": "address_get", "record_ids": []int{7}, "args": []any{[]any{"invoice"}}})
+			if res := addr["result"].(map[string]any); res["invoice"] != float64(11) {
+				t.Errorf("address_get with positional args: %v", addr)
+			}
+			cold := map[string]int{"18.0": 1, "19.0": 2}[v]
+			if n := h.requests(); n != cold {
+				t.Errorf("custom method with positional args, cold: %d requests, want %d", n, cold)
+			}
+			found := h.ok("odoo_model_method_executor", map[string]any{"model": "res.partner", "method": "find_or_create", "args": []any{"Ann Lee <ann.lee@example.com>", false}})
+			if ids, ok := found["result"].([]any); !ok || len(ids) != 1 {
+				t.Errorf("find_or_create: %v", found)
+			}
+			if n := h.requests(); n != 1 {
+				t.Errorf("custom method with positional args, warm: %d requests, want 1", n)
+			}
+			tooMany := map[string]any{"model": "res.partner", "method": "action_archive", "record_ids": []int{40}, "args": []any{true}}
+			unknown := map[string]any{"model": "res.partner", "method": "no_such_method", "args": []any{1}}
 			if v == "19.0" {
-				if got := h.fails("odoo_model_method_executor", custom); !strings.Contains(got, "kwargs") {
-					t.Errorf("positional args of a custom method on JSON-2: %q", got)
+				if got := h.fails("odoo_model_method_executor", tooMany); got != "res.partner.action_archive takes at most 0 positional arguments (); pass the others in kwargs" {
+					t.Errorf("too many positional args on JSON-2: %q", got)
 				}
+				if got := h.fails("odoo_model_method_executor", unknown); got != "no such method: res.partner has no public method no_such_method" {
+					t.Errorf("unknown method with args on JSON-2: %q", got)
+				}
+				if n := h.requests(); n != 0 {
+					t.Errorf("refused by the description, yet %d requests", n)
+				}
+				// A user Odoo will not show its technical documentation
+				// gets the reason, and kwargs still work.
+				h.caller = Caller{DB: h.fake.DB(), UID: fakeodoo.DemoUID, Credentials: odoorpc.Credentials{UID: fakeodoo.DemoUID, Key: fakeodoo.DemoKey}}
+				got := h.fails("odoo_model_method_executor", map[string]any{"model": "res.partner", "method": "address_get", "record_ids": []int{7}, "args": []any{[]any{"invoice"}}})
+				if !strings.Contains(got, "Technical Documentation") || !strings.Contains(got, "kwargs") {
+					t.Errorf("demo, positional args on 19: %q", got)
+				}
+				h.ok("odoo_model_method_executor", map[string]any{"model": "res.partner", "method": "address_get", "record_ids": []int{7}, "kwargs": []any{map[string]any{"name": "adr_pref", "value": []any{"invoice"}}}})
 			}
 		})
 	}
@@ -333,8 +367,9 @@ func TestInspector(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			h := newHarness(t, v, Policy{})
 			out := h.ok("odoo_model_inspector", map[string]any{"model": "res.partner", "field_type_filter": []string{"many2one"}, "method_limit": 3})
-			if n := h.requests(); n != 2 {
-				t.Errorf("cold inspector made %d requests, want 2 (ir.model, fields_get)", n)
+			// 19 also asks for the method descriptions (/doc-bearer/).
+			if n, want := h.requests(), map[string]int{"18.0": 2, "19.0": 3}[v]; n != want {
+				t.Errorf("cold inspector made %d requests, want %d (ir.model, fields_get, on 19 the description)", n, want)
 			}
 			if out["name"] == "" || out["model"] != "res.partner" {
 				t.Errorf("model info: %v", out)
@@ -348,8 +383,36 @@ func TestInspector(t *testing.T) {
 					t.Errorf("field %s: %v", name, f)
 				}
 			}
-			if len(out["methods"].([]any)) != 3 || !strings.Contains(out["methods_note"].(string), "no method introspection") {
-				t.Errorf("methods: %v", out["methods"])
+			wantNote := map[string]string{"18.0": "no method introspection", "19.0": "as Odoo describes them"}[v]
+			if len(out["methods"].([]any)) != 3 || !strings.Contains(out["methods_note"].(string), wantNote) {
+				t.Errorf("methods: %v %v", out["methods"], out["methods_note"])
+			}
+			if v == "19.0" {
+				// Custom methods, with their parameters in order.
+				ms := h.ok("odoo_model_inspector", map[string]any{"model": "res.partner", "method_name_filter": "find_or", "include_fields": false})
+				m := ms["methods"].([]any)[0].(map[string]any)
+				params := m["parameters"].([]any)
+				if m["name"] != "find_or_create" || m["method_type"] != "model" || len(params) != 2 ||
+					params[0].(map[string]any)["name"] != "email" || params[1].(map[string]any)["default"] != false ||
+					m["signature"] != "find_or_create(email, assert_valid_email=False)" || strings.Contains(m["docstring"].(string), "<") {
+					t.Errorf("find_or_create: %v", m)
+				}
+				if !strings.Contains(ms["summary"].(string), "public methods") {
+					t.Errorf("summary: %v", ms["summary"])
+				}
+				// A user outside Technical Documentation: the standard
+				// methods and why; the refusal is cached like a description.
+				h.caller = Caller{DB: h.fake.DB(), UID: fakeodoo.DemoUID, Credentials: odoorpc.Credentials{UID: fakeodoo.DemoUID, Key: fakeodoo.DemoKey}}
+				demo := h.ok("odoo_model_inspector", map[string]any{"model": "res.partner", "include_fields": false})
+				if !strings.Contains(demo["methods_note"].(string), "Technical Documentation") || demo["total_methods"] != float64(len(ormMethods)) {
+					t.Errorf("demo: %v", demo["methods_note"])
+				}
+				h.requests()
+				h.ok("odoo_model_inspector", map[string]any{"model": "res.partner", "include_fields": false})
+				if n := h.requests(); n != 0 {
+					t.Errorf("warm demo inspector made %d requests", n)
+				}
+				h.caller = adminCaller(h.fake.DB())
 			}
 			// Warm: cached per database, user, model and language.
 			all := h.ok("odoo_model_inspector", map[string]any{"model": "res.partner", "field_limit": -1, "include_methods": false})

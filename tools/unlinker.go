@@ -14,6 +14,8 @@ type unlinkerArgs struct {
 	Model  string `json:"model"`
 	Domain Domain `json:"domain"`
 	Limit  int    `json:"limit"`
+
+	Context *CallContext `json:"context"`
 }
 
 type unlinkerResult struct {

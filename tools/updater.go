@@ -15,6 +15,8 @@ type updaterArgs struct {
 	Domain Domain      `json:"domain"`
 	Values FieldValues `json:"values"`
 	Limit  int         `json:"limit"`
+
+	Context *CallContext `json:"context"`
 }
 
 type updaterResult struct {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -46,6 +47,9 @@ type chatCmd struct {
 	info   io.Writer // everything else
 
 	midLine bool // the answer's last line is not finished
+	// ask puts a question at the prompt and reads the answer (nil when
+	// messages come from the command line: approvals are then only shown).
+	ask func(question string) (string, bool)
 }
 
 // runChat is `odoo-mcp chat`: 0 when every message was answered, 1 when a
@@ -154,6 +158,14 @@ func (c *chatCmd) prompt(ctx context.Context, stdin io.Reader) int {
 	}
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	c.ask = func(question string) (string, bool) {
+		fmt.Fprint(c.info, question)
+		if !sc.Scan() {
+			return "", false
+		}
+		return sc.Text(), true
+	}
+	defer func() { c.ask = nil }()
 	code := 0
 	for {
 		if interactive {
@@ -248,14 +260,46 @@ func (c *chatCmd) notFound(ctx context.Context) error {
 	return fmt.Errorf("%s, one of: %s", msg, strings.Join(handles, ", "))
 }
 
-// send posts one message and shows the run as it streams.
+// send posts one message and shows the run as it streams; calls that wait
+// for approval are asked at the prompt (y/n) and the answer streams on.
 func (c *chatCmd) send(ctx context.Context, msg string) error {
-	stream, err := c.api.Send(ctx, c.thread, msg)
+	waiting, err := c.turn(func() (*threadclient.Stream, error) { return c.api.Send(ctx, c.thread, msg) })
+	for err == nil && len(waiting) > 0 {
+		if c.ask == nil {
+			for _, w := range waiting {
+				c.note("waiting for approval: %s (id %s); answer at the prompt, or POST /api/v1/threads/%s/approvals", w.Name, w.ID, url.PathEscape(c.thread))
+			}
+			return nil
+		}
+		var body threads.Approvals
+		for _, w := range waiting {
+			args, _ := json.Marshal(w.Arguments)
+			answer, ok := c.ask(fmt.Sprintf("  approve %s %s? [y/N] ", w.Name, compact(string(args), 200)))
+			if !ok {
+				return fmt.Errorf("no answer to the approval of %s", w.Name)
+			}
+			yes := strings.EqualFold(strings.TrimSpace(answer), "y") || strings.EqualFold(strings.TrimSpace(answer), "yes")
+			d := threads.ApprovalDecision{ID: w.ID, Approve: &yes}
+			if !yes {
+				d.Reason = "the user said no at the odoo-mcp chat prompt"
+			}
+			body.Decisions = append(body.Decisions, d)
+		}
+		waiting, err = c.turn(func() (*threadclient.Stream, error) { return c.api.Approve(ctx, c.thread, body) })
+	}
+	return err
+}
+
+// turn opens a stream (a message, or approvals) and shows it; it returns
+// the calls waiting for approval, if the turn stopped for them.
+func (c *chatCmd) turn(open func() (*threadclient.Stream, error)) ([]threads.ApprovalData, error) {
+	stream, err := open()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer stream.Close()
 	rid := stream.RequestID
+	var waiting []threads.ApprovalData
 	failed, done := "", false
 	for {
 		ev, rerr := stream.Next()
@@ -266,6 +310,11 @@ func (c *chatCmd) send(ctx context.Context, msg string) error {
 			break
 		}
 		switch ev.Name {
+		case threads.EventApprovalRequired:
+			var d threads.ApprovalData
+			if ev.Decode(&d) == nil {
+				waiting = append(waiting, d)
+			}
 		case threads.EventContent:
 			var d threads.ContentData
 			if ev.Decode(&d) == nil && d.Text != "" {
@@ -301,7 +350,7 @@ func (c *chatCmd) send(ctx context.Context, msg string) error {
 		case threads.EventDone:
 			done = true
 			var d threads.DoneData
-			if ev.Decode(&d) == nil && d.FinishReason != "stop" && d.FinishReason != "" {
+			if ev.Decode(&d) == nil && d.FinishReason != "stop" && d.FinishReason != "" && d.FinishReason != "approval_required" {
 				c.note("(finished: %s)", d.FinishReason)
 				if failed == "" && d.FinishReason == "error" {
 					failed = "the run failed"
@@ -312,13 +361,13 @@ func (c *chatCmd) send(ctx context.Context, msg string) error {
 	c.endLine()
 	switch {
 	case err != nil:
-		return fmt.Errorf("the answer was cut off: %v (request id %s)", err, rid)
+		return nil, fmt.Errorf("the answer was cut off: %v (request id %s)", err, rid)
 	case failed != "":
-		return fmt.Errorf("the run failed: %s (request id %s)", failed, rid)
+		return nil, fmt.Errorf("the run failed: %s (request id %s)", failed, rid)
 	case !done:
-		return fmt.Errorf("the answer ended early (request id %s)", rid)
+		return nil, fmt.Errorf("the answer ended early (request id %s)", rid)
 	}
-	return nil
+	return waiting, nil
 }
 
 // note prints a line about the run (not part of the answer).

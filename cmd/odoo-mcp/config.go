@@ -66,6 +66,8 @@ type serveConfig struct {
 	LettaMCPServerName    string
 	LettaDefaultEmbedding string
 	LettaTimeout          time.Duration
+	LettaToolMode         string
+	LettaMaxToolRounds    int
 	PublicURL             string
 	SigningKey            string // secret
 	ThreadTokenTTL        time.Duration
@@ -227,6 +229,8 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.String(&c.LettaMCPServerName, "letta-mcp-server-name", "LETTA_MCP_SERVER_NAME", threads.DefaultServerName, "name of odoo-mcp's MCP server in Letta")
 	f.String(&c.LettaDefaultEmbedding, "letta-default-embedding", "LETTA_DEFAULT_EMBEDDING", "", "embedding handle of new agents (default: Letta's first)")
 	f.Duration(&c.LettaTimeout, "letta-timeout", "LETTA_TIMEOUT", letta.DefaultTimeout, "timeout of each Letta request (streams excepted)")
+	f.String(&c.LettaToolMode, "letta-tool-mode", "LETTA_TOOL_MODE", threads.ToolModeAuto, "how agents call the Odoo tools: client (Letta's client tools: odoo-mcp runs each call; no public URL, no signing key), mcp (Letta calls /mcp: needs --public-url and --signing-key), auto (client from Letta 0.16.2 and on Letta Cloud, else mcp)")
+	f.Int(&c.LettaMaxToolRounds, "letta-max-tool-rounds", "LETTA_MAX_TOOL_ROUNDS", 10, "client mode: most pauses for tool calls one message may resolve (a looping model stops there)")
 	f.URL(&c.PublicURL, "public-url", "ODOO_MCP_PUBLIC_URL", "URL at which Letta reaches this server (/mcp is appended), e.g. https://odoo-mcp.example.com")
 	f.Secret(&c.SigningKey, "signing-key", "ODOO_MCP_SIGNING_KEY", "key that signs thread tokens, at least 32 characters (e.g. openssl rand -hex 32); the same on every replica")
 	f.Duration(&c.ThreadTokenTTL, "thread-token-ttl", "ODOO_MCP_THREAD_TOKEN_TTL", auth.DefaultTokenTTL, "lifetime of a thread's token (reissued at half-life when the thread is used)")
@@ -317,12 +321,28 @@ func (c *serveConfig) validateLetta() []error {
 	} else if _, err := letta.New(c.LettaURL, letta.Options{}); err != nil {
 		errs = append(errs, fmt.Errorf("%s: %v", settingLettaURL, err))
 	}
+	mcpMode := c.LettaToolMode == threads.ToolModeMCP
+	switch c.LettaToolMode {
+	case threads.ToolModeAuto, threads.ToolModeClient, threads.ToolModeMCP:
+	default:
+		errs = append(errs, fmt.Errorf("--letta-tool-mode (LETTA_TOOL_MODE) %q: use auto, client or mcp", c.LettaToolMode))
+	}
+	if c.LettaMaxToolRounds < 1 {
+		errs = append(errs, errors.New("--letta-max-tool-rounds (LETTA_MAX_TOOL_ROUNDS) must be at least 1"))
+	}
 	if strings.TrimSpace(c.PublicURL) == "" {
-		errs = append(errs, errors.New("--public-url (ODOO_MCP_PUBLIC_URL) is required with LETTA_BASE_URL: the URL at which Letta reaches this server, e.g. https://odoo-mcp.example.com"))
+		if mcpMode {
+			errs = append(errs, errors.New("--public-url (ODOO_MCP_PUBLIC_URL) is required with --letta-tool-mode mcp: the URL at which Letta reaches this server, e.g. https://odoo-mcp.example.com (or use --letta-tool-mode client with Letta 0.16.2 or later)"))
+		}
+	} else if _, err := threads.MCPURL(c.PublicURL); err != nil {
+		errs = append(errs, fmt.Errorf("--public-url (ODOO_MCP_PUBLIC_URL): %v", err))
 	}
 	switch {
+	case c.SigningKey == "" && !mcpMode:
+		// Client mode needs no thread tokens; auto mode on an old Letta
+		// says at start-up that it needs one.
 	case c.SigningKey == "":
-		errs = append(errs, fmt.Errorf("--signing-key (ODOO_MCP_SIGNING_KEY) is required with LETTA_BASE_URL: at least %d characters, the same on every replica (generate one with: openssl rand -hex 32)", auth.MinSigningKeyLen))
+		errs = append(errs, fmt.Errorf("--signing-key (ODOO_MCP_SIGNING_KEY) is required with --letta-tool-mode mcp: at least %d characters, the same on every replica (generate one with: openssl rand -hex 32)", auth.MinSigningKeyLen))
 	case len(c.SigningKey) < auth.MinSigningKeyLen:
 		errs = append(errs, fmt.Errorf("--signing-key (ODOO_MCP_SIGNING_KEY) is too short: %d characters, at least %d needed (generate one with: openssl rand -hex 32)", len(c.SigningKey), auth.MinSigningKeyLen))
 	}

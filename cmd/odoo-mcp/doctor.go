@@ -346,6 +346,18 @@ func (d *doctor) checkLetta(ctx context.Context) {
 	default:
 		d.reportRegistration(servers)
 	}
+	mode := cfg.LettaToolMode
+	if mode == threads.ToolModeAuto {
+		mode = threads.ToolModeMCP
+		if verr == nil && v.HasClientTools() {
+			mode = threads.ToolModeClient
+		}
+	}
+	if mode == threads.ToolModeClient {
+		d.report(checkOK, "tool mode", "client tools: odoo-mcp runs the agents' tool calls itself; Letta needs no URL of odoo-mcp", "")
+		return
+	}
+	d.report(checkOK, "tool mode", "MCP: Letta calls odoo-mcp's tools at ODOO_MCP_PUBLIC_URL", "")
 	if verr == nil {
 		d.checkPublicURLForLetta(ctx, v)
 	}
@@ -402,8 +414,10 @@ func (d *doctor) checkSigningKey() {
 	key := d.cfg.SigningKey
 	gen := "generate one with: openssl rand -hex 32, and give the same one to every replica in ODOO_MCP_SIGNING_KEY"
 	switch {
+	case key == "" && d.cfg.LettaToolMode != threads.ToolModeMCP:
+		d.report(checkSkip, "signing key", "ODOO_MCP_SIGNING_KEY is not set: needed only in MCP mode (Letta before 0.16.2, or --letta-tool-mode mcp)", "")
 	case key == "":
-		d.report(checkFail, "signing key", "ODOO_MCP_SIGNING_KEY is not set (needed with LETTA_BASE_URL)", gen)
+		d.report(checkFail, "signing key", "ODOO_MCP_SIGNING_KEY is not set (needed with --letta-tool-mode mcp)", gen)
 	case len(key) < auth.MinSigningKeyLen:
 		d.report(checkFail, "signing key", fmt.Sprintf("ODOO_MCP_SIGNING_KEY has %d characters, at least %d needed", len(key), auth.MinSigningKeyLen), gen)
 	case distinct(key) < 8:

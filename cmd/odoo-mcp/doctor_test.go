@@ -94,8 +94,10 @@ func TestDoctor(t *testing.T) {
 	}
 	admin := []string{"ODOO_LOGIN=" + fakeodoo.AdminLogin, "ODOO_API_KEY=" + fakeodoo.AdminKey}
 	withLetta := func(letta *httptest.Server, public string, extra ...string) []string {
+		// These cases check MCP mode (Letta calls odoo-mcp at the public
+		// URL); the client-mode case says so.
 		return append(append(odoo(odoo18, admin...), "LETTA_BASE_URL="+letta.URL, "ODOO_MCP_PUBLIC_URL="+public,
-			"ODOO_MCP_SIGNING_KEY="+doctorSigningKey), extra...)
+			"ODOO_MCP_SIGNING_KEY="+doctorSigningKey, "LETTA_TOOL_MODE=mcp"), extra...)
 	}
 	public := "http://" + doctorPublicHost
 
@@ -157,8 +159,10 @@ func TestDoctor(t *testing.T) {
 			want: []string{"ok    configuration  the settings are well-formed", "FAIL  signing key    ODOO_MCP_SIGNING_KEY has 5 characters, at least 32 needed", "fix: generate one with: openssl rand -hex 32", "1 problem found."}},
 		{name: "weak signing key", env: withLetta(lettaNew, public, "ODOO_MCP_SIGNING_KEY="+strings.Repeat("ab", 20)), route: hostOf(healthy), resolve: "93.184.215.14", code: 0,
 			want: []string{"warn  signing key    ODOO_MCP_SIGNING_KEY has 40 characters but only 2 different ones", "No problem found; 1 warning."}},
-		{name: "missing signing key", env: withLetta(lettaNew, public, "ODOO_MCP_SIGNING_KEY="), route: hostOf(healthy), resolve: "93.184.215.14", code: 1,
+		{name: "missing signing key", env: withLetta(lettaNew, public, "ODOO_MCP_SIGNING_KEY=", "LETTA_TOOL_MODE=mcp"), route: hostOf(healthy), resolve: "93.184.215.14", code: 1,
 			want: []string{"FAIL  signing key    ODOO_MCP_SIGNING_KEY is not set"}},
+		{name: "no signing key needed in client mode", env: withLetta(lettaNew, public, "ODOO_MCP_SIGNING_KEY=", "LETTA_TOOL_MODE=auto"), route: hostOf(healthy), resolve: "93.184.215.14", code: 0,
+			want: []string{"skip  signing key    ODOO_MCP_SIGNING_KEY is not set: needed only in MCP mode", "ok    tool mode      client tools"}},
 		{name: "the public URL does not lead to odoo-mcp", env: withLetta(lettaNew, public, "ODOO_MCP_LISTEN="+hostOf(healthy)), route: hostOf(proxyDown), resolve: "93.184.215.14", code: 1,
 			want: []string{"FAIL  public URL     " + public + "/healthz: answered 502 Bad Gateway, but odoo-mcp answers at http://" + hostOf(healthy), "fix: make ODOO_MCP_PUBLIC_URL lead to this odoo-mcp"}},
 		{name: "something else answers at the public URL", env: withLetta(lettaNew, public, "ODOO_MCP_LISTEN="+hostOf(healthy)), route: hostOf(notOdooMCP), resolve: "93.184.215.14", code: 1,

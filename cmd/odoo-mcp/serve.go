@@ -71,7 +71,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		return err
 	}
 	var tokens *auth.Tokens
-	if cfg.lettaEnabled() {
+	if cfg.lettaEnabled() && cfg.SigningKey != "" && cfg.LettaToolMode != threads.ToolModeClient {
 		if tokens, err = auth.NewTokens(cfg.SigningKey, cfg.OdooDB, cfg.ThreadTokenTTL, nil); err != nil {
 			return fmt.Errorf("thread tokens: %w", err)
 		}
@@ -101,18 +101,21 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		app.GET("/metrics", echo.WrapHandler(h))
 	}
 
-	if tokens != nil {
-		orch, err := newOrchestrator(cfg, tokens, authn, rateLimit, m, log)
+	if cfg.lettaEnabled() {
+		orch, err := newOrchestrator(cfg, tokens, authn, endpoint.InProcess(), rateLimit, m, log)
 		if err != nil {
 			return err
 		}
-		tokens.SetRevocations(orch)
+		if tokens != nil {
+			tokens.SetRevocations(orch)
+		}
 		orch.Mount(app)
 		chat := echo.WrapHandler(chatui.Handler())
 		app.GET("/chat", chat)
 		app.GET("/chat/*", chat)
-		// Letta may be down at start: /mcp serves meanwhile, registration
-		// retries in the background and thread requests try once more.
+		// Letta may be down at start: /mcp serves meanwhile, the tool mode
+		// is chosen (and logged) and registration done in the background,
+		// with retries; thread requests try once more themselves.
 		go orch.RunRegistration(ctx)
 		log.Info("Letta orchestration on", "letta", orch.LettaURL(), "mcp_server", orch.ServerName(), "mcp_url", orch.MCPURL())
 	}
@@ -168,7 +171,7 @@ func reachableAddr(a net.Addr) string {
 }
 
 // newOrchestrator builds the Letta client and the thread orchestrator.
-func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenticator, rate *limits.Rate, m *metrics.Metrics, log *slog.Logger) (*threads.Orchestrator, error) {
+func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenticator, runner threads.ToolRunner, rate *limits.Rate, m *metrics.Metrics, log *slog.Logger) (*threads.Orchestrator, error) {
 	letta.ClientVersion = version
 	lc, err := letta.New(cfg.LettaURL, letta.Options{
 		APIKey: cfg.LettaAPIKey, Project: cfg.LettaProject, Timeout: cfg.LettaTimeout, Observe: m.LettaRequest,
@@ -185,7 +188,7 @@ func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenti
 		names = append(names, t.Def.Name)
 	}
 	return threads.New(threads.Options{
-		Letta: lc, Tokens: tokens, Auth: authn,
+		Letta: lc, Tokens: tokens, Auth: authn, ToolMode: cfg.LettaToolMode, Runner: runner, MaxToolRounds: cfg.LettaMaxToolRounds,
 		ServerName: cfg.LettaMCPServerName, PublicURL: cfg.PublicURL, Tools: names,
 		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes, OrgMemory: org, AdminToken: cfg.MetricsToken,
 		Rate: rate, Streams: limits.NewStreams(cfg.MaxStreams), Metrics: m, Logger: log,

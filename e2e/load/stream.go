@@ -82,7 +82,7 @@ func MeasureStream(ctx context.Context, pairs int) (*StreamReport, error) {
 	for _, t := range tools.Enabled(tools.Policy{}) {
 		names = append(names, t.Def.Name)
 	}
-	orch, err := threads.New(threads.Options{Letta: lc, Tokens: tokens, Auth: authn, PublicURL: base, Tools: names, Logger: log})
+	orch, err := threads.New(threads.Options{Letta: lc, Tokens: tokens, Auth: authn, PublicURL: base, Tools: names, Logger: log, ToolMode: threads.ToolModeMCP})
 	if err != nil {
 		return nil, err
 	}

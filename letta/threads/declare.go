@@ -84,9 +84,15 @@ func (o *Orchestrator) dropDuplicates(ctx context.Context, rs []record) {
 func (o *Orchestrator) create(ctx context.Context, id *auth.Identity, threadID string, spec Spec) (*Thread, error) {
 	ow := ownerOf(id)
 	tools := spec.toolsOr([]string{})
-	ids, err := o.toolIDs(ctx, tools, false)
+	mode, err := o.toolMode(ctx)
 	if err != nil {
 		return nil, err
+	}
+	var ids map[string]string
+	if mode == ToolModeMCP {
+		if ids, err = o.toolIDs(ctx, tools, false); err != nil {
+			return nil, err
+		}
 	}
 	embedding := deref(spec.Embedding)
 	if embedding == "" {
@@ -99,7 +105,7 @@ func (o *Orchestrator) create(ctx context.Context, id *auth.Identity, threadID s
 	if err != nil {
 		return nil, err
 	}
-	m := meta{V: schemaVersion, Server: o.opts.ServerName, DB: ow.DB, UID: ow.UID, ThreadID: threadID, Tools: tools, Settings: spec.settings(), OwnMemory: own}
+	m := meta{V: schemaVersion, Server: o.opts.ServerName, DB: ow.DB, UID: ow.UID, ThreadID: threadID, Tools: tools, Settings: spec.settings(), Approve: approveOf(spec, nil), OwnMemory: own}
 	req := letta.CreateAgentRequest{
 		Name:         o.agentName(ow, threadID),
 		Model:        spec.Model,
@@ -111,11 +117,13 @@ func (o *Orchestrator) create(ctx context.Context, id *auth.Identity, threadID s
 		IdentityIDs:  identityIDs,
 		Tags:         o.tags(ow, threadID),
 		Metadata:     metadataWith(nil, m),
-		ToolIDs:      orderedIDs(tools, ids),
 		LLM:          spec.settings().letta(),
 	}
+	if mode == ToolModeMCP {
+		req.ToolIDs = orderedIDs(tools, ids)
+	}
 	a, err := o.letta.CreateAgent(ctx, req)
-	if err != nil && len(tools) > 0 && letta.StatusCode(err) != 0 {
+	if err != nil && mode == ToolModeMCP && len(tools) > 0 && letta.StatusCode(err) != 0 {
 		// Tool ids go stale when the MCP server is re-created behind our
 		// back: with fresh ids, try once more.
 		if fresh, ferr := o.toolIDs(ctx, tools, true); ferr == nil && !sameSet(orderedIDs(tools, fresh), req.ToolIDs) {
@@ -139,6 +147,12 @@ func (o *Orchestrator) create(ctx context.Context, id *auth.Identity, threadID s
 		return nil, errRetry
 	}
 	o.dropDuplicates(ctx, rs)
+	if mode == ToolModeClient {
+		// No token: the agent never calls odoo-mcp, odoo-mcp runs its calls.
+		th := threadOf(record{agent: a, meta: m})
+		th.Created = true
+		return th, nil
+	}
 
 	token, m, err := o.issue(id, m, a.ID)
 	if err != nil {
@@ -156,6 +170,10 @@ func (o *Orchestrator) create(ctx context.Context, id *auth.Identity, threadID s
 		return nil, lettaFailure("giving the thread's agent its token", err)
 	}
 	o.markCurrent(a.ID, m.TokenID)
+	if err := o.syncApprovals(ctx, upd, m); err != nil {
+		o.undo(ctx, a.ID)
+		return nil, err
+	}
 	th := threadOf(record{agent: upd, meta: m})
 	th.Created = true
 	return th, nil
@@ -207,15 +225,32 @@ func (o *Orchestrator) converge(ctx context.Context, id *auth.Identity, r record
 	if toolsChanged {
 		next.Tools, changed = slices.Clone(tools), append(changed, "tools")
 	}
-	// Resolve tool ids before granting anything.
-	ids, err := o.toolIDs(ctx, tools, false)
+	if approve := approveOf(spec, m.Approve); !sameSet(approve, m.Approve) {
+		next.Approve, changed = approve, append(changed, "approve")
+	}
+	mode, err := o.toolMode(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if mode == ToolModeClient && hasMCPGrant(r) {
+		if r, err = o.dropMCPGrant(ctx, r); err != nil {
+			return nil, err
+		}
+		a, m = r.agent, r.meta
+		next.TokenID, next.TokenExpires, next.CredFP = "", 0, ""
+		changed = append(changed, "token")
+	}
+	// Resolve tool ids before granting anything.
+	var ids map[string]string
+	if mode == ToolModeMCP {
+		if ids, err = o.toolIDs(ctx, tools, false); err != nil {
+			return nil, err
+		}
 	}
 
 	// The token is written before tools are attached or detached: a change
 	// that stops half-way never grants more than declared.
-	if reason := o.tokenReason(id, r, toolsChanged); reason != "" {
+	if reason := o.tokenReason(id, r, toolsChanged); mode == ToolModeMCP && reason != "" {
 		token, issued, err := o.issue(id, next, a.ID)
 		if err != nil {
 			return nil, err
@@ -237,10 +272,6 @@ func (o *Orchestrator) converge(ctx context.Context, id *auth.Identity, r record
 		}
 		a = upd
 	}
-	moved, err := o.syncTools(ctx, a.ID, tools, ids)
-	if err != nil {
-		return nil, err
-	}
 	memMoved, err := o.syncMemory(ctx, id, a, next.ThreadID, next.OwnMemory)
 	if err != nil {
 		return nil, err
@@ -248,8 +279,17 @@ func (o *Orchestrator) converge(ctx context.Context, id *auth.Identity, r record
 	if memMoved && !slices.Contains(changed, "memory") {
 		changed = append(changed, "memory")
 	}
-	if moved && !slices.Contains(changed, "tools") {
-		changed = append(changed, "tools") // repaired a half-done change
+	if mode == ToolModeMCP {
+		moved, err := o.syncTools(ctx, a.ID, tools, ids)
+		if err != nil {
+			return nil, err
+		}
+		if moved && !slices.Contains(changed, "tools") {
+			changed = append(changed, "tools") // repaired a half-done change
+		}
+		if err := o.syncApprovals(ctx, a, next); err != nil {
+			return nil, err
+		}
 	}
 	th := threadOf(record{agent: a, meta: next})
 	th.Changed, th.Warnings = changed, warnings
@@ -336,4 +376,49 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// approveOf is the declaration's approve list, or current when it has none.
+func approveOf(s Spec, current []string) []string {
+	if s.Approve == nil {
+		return current
+	}
+	return slices.Clone([]string(*s.Approve))
+}
+
+// syncApprovals sets Letta's per-tool approval switch (MCP mode) so that
+// exactly the thread's tools named in approve wait for the user.
+func (o *Orchestrator) syncApprovals(ctx context.Context, a *letta.Agent, m meta) error {
+	want := map[string]bool{}
+	for _, t := range m.Approve {
+		if slices.Contains(m.Tools, t) {
+			want[t] = true
+		}
+	}
+	have := map[string]bool{}
+	for _, t := range a.ApprovalTools {
+		have[t] = true
+	}
+	if len(want) == 0 && len(have) == 0 {
+		return nil
+	}
+	if v, err := o.letta.DetectVersion(ctx); err == nil && !v.AtLeast(0, 16, 2) {
+		return unprocessable("approvals_unsupported", fmt.Sprintf(`"approve" needs Letta 0.16.2 or later; this Letta is %s`, v), nil)
+	}
+	for _, t := range m.Tools {
+		if want[t] == have[t] {
+			continue
+		}
+		if err := o.letta.SetToolApproval(ctx, a.ID, t, want[t]); err != nil {
+			return lettaFailure("setting the approval switch of tool "+t, err)
+		}
+	}
+	for t := range have {
+		if !slices.Contains(m.Tools, t) && !want[t] {
+			if err := o.letta.SetToolApproval(ctx, a.ID, t, false); err != nil && !letta.IsNotFound(err) {
+				return lettaFailure("clearing the approval switch of tool "+t, err)
+			}
+		}
+	}
+	return nil
 }

@@ -24,6 +24,17 @@
 //     more than declared. Tokens are also reissued when the caller's Odoo
 //     key changed (an HMAC fingerprint in the metadata tells) and when half
 //     of their lifetime is gone.
+//   - Tool modes. In MCP mode Letta calls odoo-mcp's /mcp with the thread
+//     token. In client-tools mode (Letta 0.16.2+, Letta Cloud) the thread's
+//     tools go as client_tools on every request; a call pauses the run, and
+//     the request that sent the message runs it in-process (ToolRunner) as
+//     the thread's user and resumes the run: one caller stream per turn,
+//     whatever the number of Letta requests (turn.go). Nothing secret is
+//     stored in Letta in that mode.
+//   - Pauses live in Letta (the agent's pending_approval), never here: a
+//     leftover pause is answered as abandoned with the thread's next message;
+//     calls the thread declared in "approve" wait for POST …/approvals, which
+//     any replica can take.
 //   - Streams are relayed event by event (flushed, never buffered); a
 //     client that leaves cancels the upstream request; a cut stream ends
 //     with an "error" event and a "done" event, never a hang.

@@ -59,7 +59,7 @@ var allTools = func() []string {
 // env is odoo-mcp (its /mcp and the thread API) between a fake Odoo and a
 // fake Letta, all in this process.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	version string
 
 	odoo     *fakeodoo.Server
@@ -70,6 +70,7 @@ type env struct {
 	appSrv   *httptest.Server
 	tokens   *auth.Tokens
 	authn    *auth.Authenticator
+	runner   ToolRunner
 	orch     *Orchestrator
 	spec     *recordingValidator
 	logs     *lockedBuffer
@@ -88,7 +89,7 @@ type envOptions struct {
 	lettaTimeout time.Duration
 }
 
-func newEnv(t *testing.T, version string, opts ...func(*envOptions)) *env {
+func newEnv(t testing.TB, version string, opts ...func(*envOptions)) *env {
 	t.Helper()
 	eo := envOptions{register: true}
 	for _, f := range opts {
@@ -112,7 +113,9 @@ func newEnv(t *testing.T, version string, opts ...func(*envOptions)) *env {
 		t.Fatal(err)
 	}
 	e.authn = auth.NewAuthenticator(odoo, auth.Options{Tokens: e.tokens})
-	e.app = mcp.NewEcho(mcp.New(mcp.Config{Odoo: odoo, Auth: e.authn, Version: "test", Logger: log}), mcp.HTTPConfig{Logger: log})
+	ep := mcp.New(mcp.Config{Odoo: odoo, Auth: e.authn, Version: "test", Logger: log})
+	e.runner = ep.InProcess()
+	e.app = mcp.NewEcho(ep, mcp.HTTPConfig{Logger: log})
 	e.appSrv = httptest.NewServer(e.app)
 	e.closers = append(e.closers, e.appSrv.Close)
 
@@ -176,6 +179,9 @@ func (e *env) newOrchestrator(mutate func(*Options)) *Orchestrator {
 	opts := Options{
 		Letta: lc, Tokens: e.tokens, Auth: e.authn, PublicURL: publicURL, Tools: allTools,
 		RevocationCacheTTL: 50 * time.Millisecond, RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond,
+		// The tests written for MCP mode say so; client-mode tests set
+		// ToolModeClient (or auto) themselves.
+		ToolMode: ToolModeMCP, Runner: e.runner,
 	}
 	if mutate != nil {
 		mutate(&opts)
@@ -217,7 +223,7 @@ func (h hostRewrite) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // specValidator returns the spec validator of the version, or nil (and says
 // why) when ../shared/letta is absent.
-func specValidator(t *testing.T, version string) *recordingValidator {
+func specValidator(t testing.TB, version string) *recordingValidator {
 	dir, err := lettaspec.FindDir()
 	if err != nil {
 		t.Logf("not validating requests to Letta against its OpenAPI spec: %v (Letta's specs live in ../shared/letta beside the checkout)", err)
@@ -295,7 +301,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -304,7 +310,7 @@ func (r response) json(t *testing.T) map[string]any {
 	return m
 }
 
-func (r response) thread(t *testing.T) Thread {
+func (r response) thread(t testing.TB) Thread {
 	t.Helper()
 	var th Thread
 	if err := json.Unmarshal(r.body, &th); err != nil {
@@ -370,7 +376,7 @@ type sseEvent struct {
 	Data map[string]any
 }
 
-func parseSSE(t *testing.T, body []byte) []sseEvent {
+func parseSSE(t testing.TB, body []byte) []sseEvent {
 	t.Helper()
 	var out []sseEvent
 	r := sse.NewReader(bytes.NewReader(body), sse.Options{})

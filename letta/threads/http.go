@@ -1,6 +1,7 @@
 package threads
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,6 +44,7 @@ func (o *Orchestrator) Mount(e *echo.Echo) {
 	g.GET("/threads/:thread_id", route("get", o.handleGet))
 	g.DELETE("/threads/:thread_id", route("delete", o.handleDelete))
 	g.POST("/threads/:thread_id/messages", route("message", o.handleMessage))
+	g.POST("/threads/:thread_id/approvals", route("approvals", o.handleApprovals))
 	o.mountMemory(g, route)
 	o.mountUsage(g, route)
 }
@@ -265,22 +267,33 @@ func (o *Orchestrator) handleMessage(c echo.Context) error {
 		defer m.StreamClosed()
 	}
 	ctx := c.Request().Context()
-	stream, r, err := o.openStream(ctx, identity(c), threadID, msg)
+	stream, t, req, err := o.openStream(ctx, identity(c), threadID, msg)
 	if err != nil {
 		return o.writeError(c, err)
 	}
+	return o.answerTurn(c, threadID, t, func(ctx context.Context, emit func(Event) bool) {
+		t.ctx, t.emit = ctx, emit
+		t.run(stream, req)
+	}, func(ctx context.Context) (*Reply, *Error) {
+		return collect(ctx, t, stream, req, threadID)
+	})
+}
+
+// answerTurn streams a turn (SSE), or answers it as one JSON Reply when the
+// caller accepts only JSON.
+func (o *Orchestrator) answerTurn(c echo.Context, threadID string, t *turn, run func(context.Context, func(Event) bool), collectIt func(context.Context) (*Reply, *Error)) error {
+	ctx := c.Request().Context()
 	if wantsJSON(c.Request().Header.Get("Accept")) {
-		defer stream.Close()
-		reply, rerr := collect(stream, threadID, r.agent.ID)
+		reply, rerr := collectIt(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if rerr != nil {
-			o.log.WarnContext(ctx, "thread run failed", "thread", threadID, "agent", r.agent.ID, "error", rerr.Message)
+			o.log.WarnContext(ctx, "thread run failed", "thread", threadID, "agent", t.rec.agent.ID, "error", rerr.Message)
 			return c.JSON(rerr.Status, map[string]any{"error": rerr.Code, "message": rerr.Message, "partial": reply})
 		}
 		if reply.Usage != nil {
-			o.countUsage(r.agent.Model, *reply.Usage)
+			o.countUsage(t.rec.agent.Model, *reply.Usage)
 		}
 		return c.JSON(http.StatusOK, reply)
 	}
@@ -292,13 +305,12 @@ func (o *Orchestrator) handleMessage(c echo.Context) error {
 	w.WriteHeader(http.StatusOK)
 	// Flush through the underlying writer: it reports a gone client.
 	out := newSSEWriter(w, http.NewResponseController(w.Writer))
-	model := r.agent.Model
+	model := t.rec.agent.Model
 	out.onUsage = func(u UsageData) { o.countUsage(model, u) }
 	if err := out.rc.Flush(); err != nil {
-		_ = stream.Close()
 		return nil
 	}
-	relay(ctx, stream, out, o.opts.KeepAlive)
+	relayTurn(ctx, out, o.opts.KeepAlive, run)
 	return nil
 }
 

@@ -25,6 +25,10 @@ type Thread struct {
 	SharedMemory  bool     `json:"shared_memory"`
 	// Usage: totals and context-window fill (GET of one thread only).
 	Usage *ThreadUsage `json:"usage,omitempty"`
+	// Approve are the tools whose calls wait for the user's approval;
+	// PendingApprovals the calls waiting now (POST …/approvals answers them).
+	Approve          []string       `json:"approve,omitempty"`
+	PendingApprovals []ApprovalData `json:"pending_approvals,omitempty"`
 
 	// Set by a declaration (PUT) only.
 	Created  bool     `json:"created,omitempty"`
@@ -43,6 +47,7 @@ func threadOf(r record) *Thread {
 		Tools: tools, Temperature: r.meta.Settings.Temperature, ContextWindow: r.meta.Settings.ContextWindow,
 		MaxTokens: r.meta.Settings.MaxTokens, CreatedAt: r.agent.CreatedAt, UpdatedAt: r.agent.UpdatedAt,
 		SharedMemory: !r.meta.OwnMemory,
+		Approve:      r.meta.Approve, PendingApprovals: awaitingUser(r),
 	}
 }
 
@@ -50,7 +55,7 @@ func threadOf(r record) *Thread {
 // only while concurrent declarations settle).
 func (o *Orchestrator) find(ctx context.Context, ow owner, threadID string) ([]record, error) {
 	agents, err := o.letta.ListAgents(ctx, letta.ListAgentsOptions{
-		Tags: []string{TagManaged, o.threadTag(ow, threadID)}, MatchAllTags: true,
+		Tags: []string{TagManaged, o.threadTag(ow, threadID)}, MatchAllTags: true, Include: o.includePending(ctx),
 	})
 	if err != nil {
 		return nil, lettaFailure("looking the thread up in Letta", err)
@@ -154,5 +159,14 @@ func (o *Orchestrator) deleteAgent(ctx context.Context, agentID string) error {
 		return err
 	}
 	o.markRevoked(agentID)
+	return nil
+}
+
+// includePending asks agent lookups for the pending approval where Letta
+// has approvals (0.16.2+); older versions do not know the parameter.
+func (o *Orchestrator) includePending(ctx context.Context) []string {
+	if v, err := o.letta.DetectVersion(ctx); err == nil && v.AtLeast(0, 16, 2) {
+		return []string{letta.IncludePendingApproval}
+	}
 	return nil
 }

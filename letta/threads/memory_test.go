@@ -174,15 +174,6 @@ func TestThreadMayOptOutOfSharedMemory(t *testing.T) {
 	})
 }
 
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func TestMemoryEditsAreChecked(t *testing.T) {
 	forEachVersion(t, func(t *testing.T, version string) {
 		e := newEnv(t, version, func(o *envOptions) {

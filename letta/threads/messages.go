@@ -33,27 +33,39 @@ func (m Message) check() error {
 }
 
 // openStream sends the message to the thread's agent and returns Letta's
-// stream, which lives as long as ctx (the caller's request): a caller who
-// leaves cancels the upstream request.
-func (o *Orchestrator) openStream(ctx context.Context, id *auth.Identity, threadID string, msg Message) (*letta.Stream, *record, error) {
+// stream, which lives as long as ctx (the caller's request), with the turn
+// that goes on from it. A pause left over from a run odoo-mcp did not finish
+// is resolved in the same request: its calls are answered as abandoned
+// (never run), then the message follows.
+func (o *Orchestrator) openStream(ctx context.Context, id *auth.Identity, threadID string, msg Message) (*letta.Stream, *turn, letta.MessageRequest, error) {
+	var req letta.MessageRequest // returned with errors only for the signature's sake
 	if err := checkThreadID(threadID); err != nil {
-		return nil, nil, err
+		return nil, nil, req, err
 	}
 	if err := msg.check(); err != nil {
-		return nil, nil, err
+		return nil, nil, req, err
 	}
 	r, err := o.agentFor(ctx, id, threadID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, req, err
 	}
-	s, err := o.letta.StreamMessage(ctx, r.agent.ID, msg.Content)
+	mode, err := o.toolMode(ctx)
+	if err != nil {
+		return nil, nil, req, err
+	}
+	t := o.newTurn(ctx, id, r, mode, nil)
+	var leftovers []letta.ApprovalItem
+	if len(r.agent.Pending) > 0 {
+		leftovers = o.abandon(ctx, id, r, r.agent.Pending)
+	}
+	s, req, err := t.openFirst(t.request(msg.Content, leftovers))
 	if err != nil {
 		if letta.IsNotFound(err) {
-			return nil, nil, ErrThreadNotFound // deleted between lookup and send
+			return nil, nil, req, ErrThreadNotFound // deleted between lookup and send
 		}
-		return nil, nil, lettaFailure("sending the message to the thread's agent", err)
+		return nil, nil, req, lettaFailure("sending the message to the thread's agent", err)
 	}
-	return s, r, nil
+	return s, t, req, nil
 }
 
 // agentFor finds the thread's agent and repairs what would make the run
@@ -69,6 +81,23 @@ func (o *Orchestrator) agentFor(ctx context.Context, id *auth.Identity, threadID
 	}
 	if len(rs) == 0 {
 		return nil, ErrThreadNotFound
+	}
+	if mode, err := o.toolMode(ctx); err != nil {
+		return nil, err
+	} else if mode == ToolModeClient {
+		if !hasMCPGrant(rs[0]) {
+			return &rs[0], nil // nothing to repair: no token, no attached tools
+		}
+		unlock, err := o.locks.lock(ctx, o.threadTag(ow, threadID))
+		if err != nil {
+			return nil, lettaFailure("waiting for the thread", err)
+		}
+		defer unlock()
+		r, err := o.dropMCPGrant(ctx, rs[0])
+		if err != nil {
+			return nil, err
+		}
+		return &r, nil
 	}
 	if o.tokenReason(id, rs[0], false) == "" && len(o.lostTools(rs[0])) == 0 {
 		return &rs[0], nil
@@ -115,6 +144,7 @@ func (o *Orchestrator) agentFor(ctx context.Context, id *auth.Identity, threadID
 	}
 	o.markCurrent(r.agent.ID, next.TokenID)
 	o.log.InfoContext(ctx, "thread token reissued", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agent", r.agent.ID, "reason", reason)
+	upd.Pending = r.agent.Pending // the update's answer does not carry it
 	return &record{agent: upd, meta: next}, nil
 }
 
@@ -135,13 +165,16 @@ func (o *Orchestrator) lostTools(r record) []string {
 
 // Reply is the JSON answer to a message (Accept: application/json).
 type Reply struct {
-	ThreadID     string           `json:"thread_id"`
-	AgentID      string           `json:"agent_id"`
-	Content      string           `json:"content"`
-	ToolCalls    []ToolCallResult `json:"tool_calls"`
-	Usage        *UsageData       `json:"usage,omitempty"`
-	FinishReason string           `json:"finish_reason"`
-	StopReason   string           `json:"stop_reason,omitempty"`
+	ThreadID  string           `json:"thread_id"`
+	AgentID   string           `json:"agent_id"`
+	Content   string           `json:"content"`
+	ToolCalls []ToolCallResult `json:"tool_calls"`
+	Usage     *UsageData       `json:"usage,omitempty"`
+	// Approvals are the calls waiting for the user's approval
+	// (finish_reason "approval_required").
+	Approvals    []ApprovalData `json:"approvals_required,omitempty"`
+	FinishReason string         `json:"finish_reason"`
+	StopReason   string         `json:"stop_reason,omitempty"`
 }
 
 // ToolCallResult is a tool call with its return.
@@ -172,10 +205,15 @@ func (c *collector) add(evs []Event) {
 		case ToolReturnData:
 			if i, ok := c.byID[d.ID]; ok {
 				c.reply.ToolCalls[i].Status, c.reply.ToolCalls[i].Result = d.Status, d.Content
+			} else {
+				// A call announced in an earlier reply (answered approvals).
+				c.reply.ToolCalls = append(c.reply.ToolCalls, ToolCallResult{ToolCallData: ToolCallData{ID: d.ID, Name: d.Name}, Status: d.Status, Result: d.Content})
 			}
 		case UsageData:
 			u := d
 			c.reply.Usage = &u
+		case ApprovalData:
+			c.reply.Approvals = append(c.reply.Approvals, d)
 		case ErrorData:
 			e := d
 			c.err = &e
@@ -185,19 +223,12 @@ func (c *collector) add(evs []Event) {
 	}
 }
 
-// collect reads the whole run into a Reply; a run that failed or a stream
+// collect runs the whole turn into a Reply; a run that failed or a stream
 // that broke is a 502 naming Letta, with what arrived so far.
-func collect(s *letta.Stream, threadID, agentID string) (*Reply, *Error) {
-	tr := newTranslator()
-	c := &collector{reply: Reply{ThreadID: threadID, AgentID: agentID, ToolCalls: []ToolCallResult{}}}
-	for {
-		ev, err := s.Next()
-		if err != nil {
-			c.add(tr.end(err, s.StopReason()))
-			break
-		}
-		c.add(tr.next(ev))
-	}
+func collect(ctx context.Context, t *turn, s *letta.Stream, req letta.MessageRequest, threadID string) (*Reply, *Error) {
+	c := &collector{reply: Reply{ThreadID: threadID, AgentID: t.rec.agent.ID, ToolCalls: []ToolCallResult{}}}
+	t.ctx, t.emit = ctx, func(ev Event) bool { c.add([]Event{ev}); return true }
+	t.run(s, req)
 	if c.err != nil {
 		return &c.reply, &Error{Status: http.StatusBadGateway, Code: "letta_stream_error",
 			Message: fmt.Sprintf("Letta's run failed (%s): %s", c.err.Type, c.err.Message)}

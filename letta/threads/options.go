@@ -2,6 +2,7 @@ package threads
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,6 +39,7 @@ const (
 	defaultRetryMin      = time.Second
 	defaultRetryMax      = time.Minute
 	defaultRecheck       = 10 * time.Minute
+	defaultMaxToolRounds = 10
 )
 
 // Options configure an Orchestrator.
@@ -91,6 +93,35 @@ type Options struct {
 	// Metrics, when set, counts thread operations and open streams.
 	Metrics Metrics
 	Logger  *slog.Logger
+
+	// ToolMode is how agents call odoo-mcp's tools: ToolModeClient (Letta's
+	// client tools: odoo-mcp runs each call itself, in the request that
+	// sent the message), ToolModeMCP (Letta calls /mcp with a thread
+	// token), or ToolModeAuto (the default: client where Letta supports
+	// them, 0.16.2 and later and Letta Cloud, else MCP; decided once from
+	// Letta's version). Client mode needs Runner; MCP mode needs Tokens and
+	// PublicURL.
+	ToolMode string
+	// Runner runs a tool call in client mode as the thread's Odoo user.
+	Runner ToolRunner
+	// MaxToolRounds bounds the pauses for client tools one message may
+	// resolve (default 10): a model that loops cannot run for ever.
+	MaxToolRounds int
+}
+
+// Tool modes (Options.ToolMode).
+const (
+	ToolModeAuto   = "auto"
+	ToolModeClient = "client"
+	ToolModeMCP    = "mcp"
+)
+
+// ToolRunner runs one of odoo-mcp's tools in-process as id's Odoo user
+// (mcp.InProcess). It returns the result's text and whether it is an error
+// result, with the texts an MCP caller gets; err only when the call could
+// not be made at all (unknown tool, canceled).
+type ToolRunner interface {
+	RunTool(ctx context.Context, id *auth.Identity, thread, name string, args json.RawMessage) (string, bool, error)
 }
 
 // Metrics is what the thread API reports (metrics.Metrics implements it).
@@ -134,8 +165,21 @@ func (o *Options) withDefaults() (Options, error) {
 	if c.Letta == nil {
 		errs = append(errs, errors.New("threads: a Letta client is required"))
 	}
-	if c.Tokens == nil {
-		errs = append(errs, errors.New("threads: thread tokens are required"))
+	switch c.ToolMode {
+	case "":
+		c.ToolMode = ToolModeAuto
+	case ToolModeAuto, ToolModeClient, ToolModeMCP:
+	default:
+		errs = append(errs, fmt.Errorf("threads: tool mode %q: use auto, client or mcp", c.ToolMode))
+	}
+	if c.Tokens == nil && c.ToolMode == ToolModeMCP {
+		errs = append(errs, errors.New("threads: thread tokens are required in MCP mode"))
+	}
+	if c.Runner == nil && c.ToolMode == ToolModeClient {
+		errs = append(errs, errors.New("threads: a tool runner is required in client-tools mode"))
+	}
+	if c.MaxToolRounds <= 0 {
+		c.MaxToolRounds = defaultMaxToolRounds
 	}
 	if c.Auth == nil {
 		errs = append(errs, errors.New("threads: an authenticator is required"))
@@ -146,7 +190,7 @@ func (o *Options) withDefaults() (Options, error) {
 	if !ValidServerName(c.ServerName) {
 		errs = append(errs, fmt.Errorf("threads: MCP server name %q: use letters, digits, '_' and '-' (at most 64)", c.ServerName))
 	}
-	if _, err := MCPURL(c.PublicURL); err != nil {
+	if _, err := MCPURL(c.PublicURL); err != nil && (c.ToolMode == ToolModeMCP || c.PublicURL != "") {
 		errs = append(errs, fmt.Errorf("threads: %w", err))
 	}
 	if c.RevocationCacheTTL <= 0 || c.RevocationCacheTTL > defaultRevocationTTL {

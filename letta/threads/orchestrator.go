@@ -24,9 +24,10 @@ type Orchestrator struct {
 
 	locks keyedMutex // one declaration per thread at a time in this process
 
-	reg registrar
-	cat catalog
-	org orgCache
+	reg  registrar
+	cat  catalog
+	org  orgCache
+	mode toolModeState
 
 	revMu      sync.Mutex
 	tokenCache map[string]revEntry // agent id → what Letta said of its token, briefly
@@ -39,7 +40,10 @@ func New(opts Options) (*Orchestrator, error) {
 	if err != nil {
 		return nil, err
 	}
-	mcpURL, _ := MCPURL(o.PublicURL)
+	mcpURL := ""
+	if o.PublicURL != "" {
+		mcpURL, _ = MCPURL(o.PublicURL)
+	}
 	orch := &Orchestrator{
 		opts: o, letta: o.Letta, tokens: o.Tokens, log: o.Logger, mcpURL: mcpURL, now: time.Now,
 		tokenCache: map[string]revEntry{},

@@ -66,6 +66,29 @@ func (o *Orchestrator) Register(ctx context.Context) error {
 // problem no retry can fix (logged as an error with the fix). odoo-mcp
 // serves /mcp meanwhile; thread requests try once more themselves.
 func (o *Orchestrator) RunRegistration(ctx context.Context) {
+	// Client-tools mode registers nothing: Letta never calls odoo-mcp.
+	for delay := o.opts.RetryMin; ; delay = min(delay*2, o.opts.RetryMax) {
+		mode, err := o.toolMode(ctx)
+		if err == nil && mode == ToolModeClient {
+			return
+		}
+		if err == nil {
+			break
+		}
+		var te *Error
+		if errors.As(err, &te) && te.Code == "mcp_mode_not_configured" {
+			o.log.Error("cannot serve threads on this Letta", "error", te.Message)
+			return
+		}
+		o.log.Warn("cannot reach Letta to choose the tool mode yet; will retry", "letta", o.letta.BaseURL(), "error", redact(err.Error()))
+		t := time.NewTimer(jitter(delay))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
 	if !o.retryUntilRegistered(ctx, time.Time{}) || o.opts.Recheck < 0 {
 		return
 	}

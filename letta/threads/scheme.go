@@ -132,6 +132,8 @@ type meta struct {
 	// OwnMemory: the thread opted out of the user's shared human block
 	// ("shared_memory": false) and keeps a block of its own.
 	OwnMemory bool `json:"own_memory,omitempty"`
+	// Approve are the tools whose calls wait for the user's approval.
+	Approve []string `json:"approve,omitempty"`
 }
 
 // decodeMeta reads odoo-mcp's record from an agent's metadata.

@@ -1,6 +1,7 @@
 package threads
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -31,6 +32,10 @@ type Spec struct {
 	// SharedMemory (default true) attaches the user's shared human block;
 	// false gives the thread a block of its own, a copy of the shared one.
 	SharedMemory *bool `json:"shared_memory,omitempty"`
+	// Approve names the tools whose calls wait for the user's approval
+	// (POST …/approvals) instead of running: a list of tool names, or
+	// "writes" for the four tools that change data. [] asks for none.
+	Approve *Approve `json:"approve,omitempty"`
 	// Advanced model settings, passed to Letta.
 	Temperature   *float64 `json:"temperature,omitempty"`
 	ContextWindow *int     `json:"context_window,omitempty"`
@@ -95,6 +100,24 @@ func (s *Spec) normalize(enabled []string) error {
 		}
 		s.Tools = &tools
 	}
+	if s.Approve != nil {
+		list := slices.Clone([]string(*s.Approve))
+		sort.Strings(list)
+		list = slices.Compact(list)
+		writes := writeTools()
+		// "writes" in read-only mode names tools that do not exist here.
+		list = slices.DeleteFunc(list, func(t string) bool { return !slices.Contains(enabled, t) && slices.Contains(writes, t) })
+		for _, t := range list {
+			if !slices.Contains(enabled, t) {
+				return unprocessable("unknown_tool", fmt.Sprintf(`"approve" names tool %q, which is not one this odoo-mcp serves`, t), slices.Clone(enabled))
+			}
+		}
+		if list == nil {
+			list = []string{}
+		}
+		a := Approve(list)
+		s.Approve = &a
+	}
 	if t := s.Temperature; t != nil && (math.IsNaN(*t) || *t < 0 || *t > 2) {
 		return unprocessable("invalid_temperature", `"temperature" must be between 0 and 2`, nil)
 	}
@@ -112,4 +135,26 @@ func sameSet(a, b []string) bool {
 	sort.Strings(x)
 	sort.Strings(y)
 	return slices.Equal(slices.Compact(x), slices.Compact(y))
+}
+
+// Approve is the "approve" field of a declaration: tool names, or the
+// string "writes" (the tools that change data).
+type Approve []string
+
+// UnmarshalJSON accepts ["odoo_record_creator", …] or "writes".
+func (a *Approve) UnmarshalJSON(b []byte) error {
+	var word string
+	if json.Unmarshal(b, &word) == nil {
+		if word != "writes" {
+			return fmt.Errorf(`"approve" must be a list of tool names or the string "writes", not %q`, word)
+		}
+		*a = writeTools()
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return fmt.Errorf(`"approve" must be a list of tool names or the string "writes"`)
+	}
+	*a = list
+	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/letta"
@@ -46,68 +45,53 @@ func (s *sseWriter) comment() error {
 	return s.rc.Flush()
 }
 
-type nextResult struct {
-	ev  letta.Event
-	err error
+// relay copies one Letta stream to the caller as it happens (no follow-up
+// requests: a pause ends the reply with approval_required).
+func relay(ctx context.Context, s *letta.Stream, out *sseWriter, keepAlive time.Duration) {
+	relayTurn(ctx, out, keepAlive, func(ctx context.Context, emit func(Event) bool) {
+		t := &turn{ctx: ctx, emit: emit, tr: newTranslator(), returned: map[string]bool{}, rec: &record{agent: &letta.Agent{}}}
+		t.run(s, letta.MessageRequest{})
+	})
 }
 
-// relay copies the run to the caller as it happens. Letta's stream is read
-// in a goroutine so that keep-alive comments go out while it is silent; the
-// goroutine ends before relay returns. A caller who leaves (ctx done, or a
-// failed write) closes the stream, which cancels the upstream request. The
-// stream always ends with done (after an error event if it broke).
-func relay(ctx context.Context, s *letta.Stream, out *sseWriter, keepAlive time.Duration) {
-	results := make(chan nextResult)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
+// relayTurn runs a turn in a goroutine and writes its events to the caller
+// as they come, flushed, with a keep-alive comment while it is silent (Letta
+// thinking, or a tool running). A caller who leaves (ctx done, or a failed
+// write) cancels the turn, which closes its Letta stream and so cancels the
+// upstream request; the goroutine ends before relayTurn returns.
+func relayTurn(ctx context.Context, out *sseWriter, keepAlive time.Duration, run func(ctx context.Context, emit func(Event) bool)) {
+	ctx, cancel := context.WithCancel(ctx)
+	events := make(chan Event)
+	finished := make(chan struct{})
 	go func() {
-		defer wg.Done()
-		for {
-			ev, err := s.Next()
+		defer close(finished)
+		run(ctx, func(ev Event) bool {
 			select {
-			case results <- nextResult{ev, err}:
-			case <-stop:
-				return
+			case events <- ev:
+				return true
+			case <-ctx.Done():
+				return false
 			}
-			if err != nil {
-				return
-			}
-		}
+		})
 	}()
 	defer func() {
-		close(stop)
-		_ = s.Close() // unblocks Next and cancels the upstream request
-		wg.Wait()
+		cancel()
+		<-finished
 	}()
-
 	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
-	tr := newTranslator()
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-finished:
 			return
 		case <-tick.C:
 			if out.comment() != nil {
 				return
 			}
-		case r := <-results:
-			var evs []Event
-			if r.err != nil {
-				if ctx.Err() != nil {
-					return // the caller left: nobody to tell
-				}
-				evs = tr.end(r.err, s.StopReason())
-			} else {
-				evs = tr.next(r.ev)
-			}
-			for _, ev := range evs {
-				if out.event(ev) != nil {
-					return
-				}
-			}
-			if r.err != nil {
+		case ev := <-events:
+			if out.event(ev) != nil || ev.Name == EventDone {
 				return
 			}
 		}

@@ -226,14 +226,24 @@ func (c *Client) Ask(ctx context.Context, id, content string) (*threads.Reply, e
 // /api/v1/threads/{id}/messages). The stream lives as long as ctx; Close
 // it.
 func (c *Client) Send(ctx context.Context, id, content string) (*Stream, error) {
-	resp, err := c.do(ctx, http.MethodPost, threadPath(id)+"/messages", threads.Message{Content: content}, "text/event-stream")
+	return c.stream(ctx, threadPath(id)+"/messages", threads.Message{Content: content})
+}
+
+// Approve answers the calls a turn stopped for (an approval_required
+// event) and streams the rest of the turn, like Send.
+func (c *Client) Approve(ctx context.Context, id string, decisions threads.Approvals) (*Stream, error) {
+	return c.stream(ctx, threadPath(id)+"/approvals", decisions)
+}
+
+func (c *Client) stream(ctx context.Context, path string, payload any) (*Stream, error) {
+	resp, err := c.do(ctx, http.MethodPost, path, payload, "text/event-stream")
 	if err != nil {
 		return nil, err
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("POST %s%s/messages: expected an event stream, got %q: %s", redact.URL(c.base), threadPath(id), mt, b)
+		return nil, fmt.Errorf("POST %s%s: expected an event stream, got %q: %s", redact.URL(c.base), path, mt, b)
 	}
 	return &Stream{RequestID: resp.Header.Get(requestid.Header), body: resp.Body, r: sse.NewReader(resp.Body, sse.Options{})}, nil
 }
