@@ -140,22 +140,44 @@ func TestChatPageInABrowser(t *testing.T) {
 		t.Errorf("shared memory after the edit: %q", human.Value)
 	}
 
+	// A write waits for the user: Approve runs it and the turn goes on.
+	run("create a thread that asks before writing",
+		chromedp.Click(chromedp.CSS(`#new-thread summary`)),
+		chromedp.WaitVisible(chromedp.ID("new-form")),
+		chromedp.SetValue(chromedp.ID("new-id"), "browser-2"),
+		chromedp.Click(chromedp.CSS(`#new-tools input[value=odoo_record_creator]`)),
+		chromedp.Click(chromedp.CSS(`#new-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h2[@id="thread-title"][.="browser-2"]`)),
+		chromedp.SendKeys(chromedp.ID("composer-input"), `call odoo_record_creator {"model":"res.partner","fields":[{"field":"name","value":"Browser Test Ltd"}]}`),
+		chromedp.SendKeys(chromedp.ID("composer-input"), "\r"),
+		chromedp.WaitVisible(chromedp.Search(`//div[@class="approval"]//button[.="Approve"]`)),
+		shot("4-approval"),
+		chromedp.Click(chromedp.Search(`//div[@class="approval"]//button[.="Approve"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//details[@class="tool"]//span[contains(., "done")]`)),
+	)
+	created := read("created record", chromedp.Text(chromedp.CSS(`.msg.assistant:last-child .text`)))
+	if !strings.Contains(created, "odoo_record_creator returned") || !strings.Contains(created, "Browser Test Ltd") {
+		t.Errorf("answer after approval %q", created)
+	}
+	run("back to the first thread", chromedp.Click(chromedp.Search(`//ul[@id="threads"]//button[.="browser-1"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h2[@id="thread-title"][.="browser-1"]`)))
+
 	read("accept confirmations", chromedp.Evaluate[string](`window.confirm = () => true; ""`))
 	run("delete the thread",
 		chromedp.Click(chromedp.ID("delete-thread")),
 		chromedp.WaitVisible(chromedp.Search(`//h2[@id="thread-title"][.="No thread selected"]`)),
-		shot("4-deleted"),
+		shot("5-deleted"),
 	)
 	var threads struct {
 		Threads []any `json:"threads"`
 	}
 	getJSON(t, p.URL+"/api/v1/threads", &threads)
-	if len(threads.Threads) != 0 {
+	if len(threads.Threads) != 1 {
 		t.Errorf("threads after delete: %v", threads.Threads)
 	}
 
 	// A phone-sized window still shows the composer.
-	run("phone", chromedp.EmulateViewport(390, 844), chromedp.WaitVisible(chromedp.ID("composer")), shot("5-phone"))
+	run("phone", chromedp.EmulateViewport(390, 844), chromedp.WaitVisible(chromedp.ID("composer")), shot("6-phone"))
 }
 
 func getJSON(t *testing.T, url string, v any) {

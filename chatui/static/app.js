@@ -126,7 +126,9 @@ async function createThread(ev) {
   const id = $("new-id").value.trim();
   const tools = [...$("new-tools").querySelectorAll("input:checked")].map((i) => i.value);
   try {
-    await api("PUT", "/threads/" + encodeURIComponent(id), { model: $("new-model").value, tools, shared_memory: $("new-shared").checked });
+    const spec = { model: $("new-model").value, tools, shared_memory: $("new-shared").checked };
+    if ($("new-approve").checked) spec.approve = "writes";
+    await api("PUT", "/threads/" + encodeURIComponent(id), spec);
   } catch (e) { showError("Could not create the thread: " + e.message); return; }
   $("new-thread").open = false;
   current = id;
@@ -281,7 +283,10 @@ async function runStream(resp, li) {
         t.result.textContent = d.content;
         break;
       }
-      case "approval_required": approvalButtons(li, d); break;
+      case "approval_required":
+        if (tools[d.id]) tools[d.id].status.textContent = "waiting for your approval";
+        approvalButtons(li, d);
+        break;
       case "usage": usage = d; break;
       case "error": showError("The agent's run failed: " + d.message); break;
       case "done": done = d; break;
@@ -301,7 +306,7 @@ async function runStream(resp, li) {
       } }, label));
     }
   }
-  if (done && done.finish_reason && done.finish_reason !== "stop" && done.finish_reason !== "requires_approval") meta.append(el("span", {}, "stopped: " + done.finish_reason));
+  if (done && done.finish_reason && done.finish_reason !== "stop" && done.finish_reason !== "approval_required") meta.append(el("span", {}, "stopped: " + done.finish_reason));
   li.append(meta);
 }
 
@@ -371,7 +376,7 @@ async function send(ev) {
     li.removeAttribute("aria-busy");
     busy = false;
     $("send").disabled = false;
-    input.focus();
+    if (!(li.pendingApprovals && li.pendingApprovals.length)) input.focus(); // else the Approve button keeps it
     loadThreadUsage();
     loadUserUsage();
     if (!$("memory").hidden) loadMemory();
