@@ -485,7 +485,10 @@ func (s *Server) executeTool(ctx context.Context, agentID string, t *toolRec, ar
 	}
 	var res toolCallResult
 	if t.ToolType != "external_mcp" {
-		res = toolCallResult{Return: "None", Status: "success"}
+		var ok bool
+		if res, ok = s.memoryTool(agentID, t.Name, clean); !ok {
+			res = toolCallResult{Return: "None", Status: "success"}
+		}
 	} else {
 		serverName := ""
 		for _, tag := range t.Tags {

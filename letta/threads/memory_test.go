@@ -250,3 +250,33 @@ func TestMemoryEditsAreChecked(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// The agent's own memory tool, run by Letta in one thread, is seen by the
+// user's next thread; the organisation block refuses it.
+func TestAgentMemoryToolReachesOtherThreads(t *testing.T) {
+	forEachVersion(t, func(t *testing.T, version string) {
+		e := newEnv(t, version, func(o *envOptions) {
+			o.orch = func(opts *Options) { opts.OrgMemory = "Acme sells bicycles." }
+		})
+		e.declare(admin, "one", Spec{Model: chatModel}, http.StatusCreated)
+		_, evs := e.send(admin, "one", `call memory_insert {"label":"human","new_str":"Prefers invoices in EUR."}
+call memory_insert {"label":"organization","new_str":"We sell cars now."}`)
+		var statuses []string
+		for _, ev := range evs {
+			if ev.Name == EventToolReturn {
+				statuses = append(statuses, ev.Data["status"].(string))
+			}
+		}
+		if len(statuses) != 2 || statuses[0] != "success" || statuses[1] != "error" {
+			t.Fatalf("tool returns %v, want success then error (read-only): %v", statuses, evs)
+		}
+		e.declare(admin, "two", Spec{Model: chatModel}, http.StatusCreated)
+		m := e.memory(admin, "two")
+		if got := m.block(LabelHuman); got == nil || !strings.Contains(got.Value, "Prefers invoices in EUR.") {
+			t.Errorf("thread two's human block: %+v", got)
+		}
+		if got := m.block(LabelOrganization); got == nil || got.Value != "Acme sells bicycles." {
+			t.Errorf("organization block: %+v", got)
+		}
+	})
+}
