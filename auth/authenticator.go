@@ -38,6 +38,12 @@ type Identity struct {
 	Thread *ThreadClaims
 	// Expires is when this identity must be checked again.
 	Expires time.Time
+	// ReadOnly is set for a caller allowed to read only (an OAuth grant
+	// without odoo.write): the writing tools are hidden and refused.
+	ReadOnly bool
+	// OAuthClient is the OAuth client id when the caller presented an
+	// OAuth access token (for the audit line).
+	OAuthClient string
 }
 
 // ErrBearerNeedsLogin explains why a bare key cannot work on Odoo 16-18.
@@ -158,6 +164,24 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Ident
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// CheckFresh checks a login and key against Odoo now, bypassing the
+// credential cache (neither read nor written): for an OAuth refresh, which
+// must learn at once that a key was revoked in Odoo. Errors are as
+// Authenticate's.
+func (a *Authenticator) CheckFresh(ctx context.Context, login, key string) (*Identity, error) {
+	if login == "" || key == "" || hasControl(login) || hasControl(key) {
+		return nil, ErrMalformed
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.checkTimeout)
+	defer cancel()
+	id, err := a.check(ctx, Credential{Scheme: SchemeBasic, Login: login, Secret: key})
+	if err != nil {
+		return nil, err
+	}
+	id.Expires = time.Now().Add(a.ttl)
+	return id, nil
 }
 
 // tokenCacheTTL bounds how long a verified thread token is trusted without

@@ -2,8 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
@@ -86,7 +84,7 @@ var ErrRevoked = fmt.Errorf("%w: this thread token was revoked", ErrInvalid)
 type Tokens struct {
 	signKey []byte
 	fpKey   []byte
-	aead    cipher.AEAD
+	sealer  *Sealer
 	db      string
 	ttl     time.Duration
 	revoked Revocations
@@ -102,15 +100,7 @@ func NewTokens(signingKey, db string, ttl time.Duration, revoked Revocations) (*
 	if ttl <= 0 {
 		ttl = DefaultTokenTTL
 	}
-	encKey, err := hkdf.Key(sha256.New, []byte(signingKey), nil, "odoo-mcp thread token credential", 32)
-	if err != nil {
-		return nil, err
-	}
-	block, err := aes.NewCipher(encKey)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
+	sealer, err := NewSealer(signingKey, "odoo-mcp thread token credential")
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +112,7 @@ func NewTokens(signingKey, db string, ttl time.Duration, revoked Revocations) (*
 	if err != nil {
 		return nil, err
 	}
-	return &Tokens{signKey: macKey, fpKey: fpKey, aead: aead, db: db, ttl: ttl, revoked: revoked, now: time.Now}, nil
+	return &Tokens{signKey: macKey, fpKey: fpKey, sealer: sealer, db: db, ttl: ttl, revoked: revoked, now: time.Now}, nil
 }
 
 // TTL is how long the thread tokens this signer issues are valid.
@@ -270,27 +260,9 @@ func tokenProblem(err error) string {
 
 // seal encrypts the Odoo key, bound to the agent id as additional data so
 // a sealed key cannot be moved into another agent's token.
-func (t *Tokens) seal(key, agentID string) (string, error) {
-	nonce := make([]byte, t.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	out := t.aead.Seal(nonce, nonce, []byte(key), []byte(agentID))
-	return base64.RawURLEncoding.EncodeToString(out), nil
-}
+func (t *Tokens) seal(key, agentID string) (string, error) { return t.sealer.Seal(key, agentID) }
 
-func (t *Tokens) open(sealed, agentID string) (string, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(sealed)
-	if err != nil || len(raw) < t.aead.NonceSize() {
-		return "", errors.New("bad sealed credential")
-	}
-	n := t.aead.NonceSize()
-	plain, err := t.aead.Open(nil, raw[:n], raw[n:], []byte(agentID))
-	if err != nil {
-		return "", err
-	}
-	return string(plain), nil
-}
+func (t *Tokens) open(sealed, agentID string) (string, error) { return t.sealer.Open(sealed, agentID) }
 
 // LooksLikeToken tells a JWT (three base64url segments, JSON header) from
 // an Odoo API key (40 hex characters) without verifying anything.

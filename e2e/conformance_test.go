@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -56,6 +58,7 @@ func TestConformance(t *testing.T) {
 			output, err := cmd.CombinedOutput()
 			t.Logf("conformance (%s):\n%s", mode.name, tail(output, 4000))
 			if err != nil {
+				logFailedChecks(t, out)
 				t.Fatalf("conformance suite failed: %v", err)
 			}
 		})
@@ -67,4 +70,25 @@ func tail(b []byte, n int) string {
 		return "…" + string(b[len(b)-n:])
 	}
 	return string(b)
+}
+
+// logFailedChecks logs the failed checks the suite saved under dir (its
+// summary names a failed scenario, not why it failed).
+func logFailedChecks(t *testing.T, dir string) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "checks.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil || !bytes.Contains(b, []byte(`"FAILURE"`)) {
+			continue
+		}
+		var checks []struct {
+			Name, Status, ErrorMessage string
+		}
+		json.Unmarshal(b, &checks)
+		for _, c := range checks {
+			if c.Status == "FAILURE" {
+				t.Logf("%s: %s: %s", filepath.Base(filepath.Dir(f)), c.Name, tail([]byte(c.ErrorMessage), 500))
+			}
+		}
+	}
 }

@@ -109,8 +109,14 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 // answers, and stops it (SIGTERM) when the test ends.
 func startBinary(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
+	return startBinaryOn(t, freeAddr(t), env, args...)
+}
+
+// startBinaryOn is startBinary listening on addr (from freeAddr), for a
+// configuration that must name its own address (a public URL).
+func startBinaryOn(t *testing.T, addr string, env []string, args ...string) *process {
+	t.Helper()
 	bin := buildBinary(t)
-	addr := freeAddr(t)
 	p := &process{URL: "http://" + addr}
 	cmd := exec.Command(bin, append([]string{"serve", "--listen", addr, "--log-format", "json", "--log-level", "debug"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)

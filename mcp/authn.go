@@ -36,10 +36,17 @@ func (ep *Endpoint) authenticate(next http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			writeAuthError(w, err)
+			ep.writeAuthError(w, r, err)
 			return
 		}
 		if limited(w, ep.cfg.Rate, LimitKey(id), n) {
+			return
+		}
+		if id.ReadOnly && ep.callsWritingTool(w, r) {
+			// An OAuth grant without odoo.write: 403 with the scope to ask
+			// for, so the client can step up (RFC 6750 section 3.1).
+			w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="odoo.read odoo.write"`+ep.resourceMetadataParam()+`, error_description="this grant may only read"`)
+			writeJSONError(w, http.StatusForbidden, "insufficient_scope", "this grant may only read: the writing tools need the odoo.write scope")
 			return
 		}
 		if id.Thread != nil {
@@ -86,35 +93,47 @@ var listingMethods = map[string]bool{
 	"initialize": true, "notifications/initialized": true, "tools/list": true, "ping": true,
 }
 
-// onlyListing reads the (bounded) body and reports whether every JSON-RPC
-// message in it is a listing method; the body is restored for the SDK.
-// GET and DELETE carry no tool calls and pass too.
+// rpcMessage is the part of a JSON-RPC message the middleware reads.
+type rpcMessage struct {
+	Method string `json:"method"`
+	Params struct {
+		Name string `json:"name"`
+	} `json:"params"`
+}
+
+// peekMessages reads the (bounded) body and decodes the JSON-RPC
+// message(s) in it; the body is restored for the SDK. ok is false when the
+// body cannot be read or decoded.
+func (ep *Endpoint) peekMessages(w http.ResponseWriter, r *http.Request) (msgs []rpcMessage, ok bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ep.cfg.MaxBodyBytes))
+	r.Body.Close()
+	if err != nil {
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		if json.Unmarshal(trimmed, &msgs) != nil {
+			return nil, false
+		}
+		return msgs, true
+	}
+	var one rpcMessage
+	if json.Unmarshal(trimmed, &one) != nil {
+		return nil, false
+	}
+	return append(msgs, one), true
+}
+
+// onlyListing reports whether every JSON-RPC message in the body is a
+// listing method. GET and DELETE carry no tool calls and pass too.
 func (ep *Endpoint) onlyListing(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodPost {
 		return r.Method == http.MethodDelete
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ep.cfg.MaxBodyBytes))
-	r.Body.Close()
-	if err != nil {
+	msgs, ok := ep.peekMessages(w, r)
+	if !ok {
 		return false
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	var msgs []struct {
-		Method string `json:"method"`
-	}
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) > 0 && trimmed[0] == '[' {
-		if json.Unmarshal(trimmed, &msgs) != nil {
-			return false
-		}
-	} else {
-		var one struct {
-			Method string `json:"method"`
-		}
-		if json.Unmarshal(trimmed, &one) != nil {
-			return false
-		}
-		msgs = append(msgs, one)
 	}
 	for _, m := range msgs {
 		if !listingMethods[m.Method] {
@@ -124,8 +143,33 @@ func (ep *Endpoint) onlyListing(w http.ResponseWriter, r *http.Request) bool {
 	return len(msgs) > 0
 }
 
+// callsWritingTool reports whether a POST calls a tool a read-only caller
+// may not use. An unreadable body is left to the SDK to refuse; the tool
+// handler refuses writing tools to a read-only caller too.
+func (ep *Endpoint) callsWritingTool(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	msgs, _ := ep.peekMessages(w, r)
+	for _, m := range msgs {
+		if m.Method == "tools/call" && ep.known[m.Params.Name] && !ep.readTools[m.Params.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+// resourceMetadataParam is the resource_metadata parameter of a Bearer
+// challenge (RFC 9728), when OAuth is on.
+func (ep *Endpoint) resourceMetadataParam() string {
+	if ep.cfg.ResourceMetadataURL == "" {
+		return ""
+	}
+	return `, resource_metadata="` + ep.cfg.ResourceMetadataURL + `"`
+}
+
 // writeAuthError answers a failed authentication.
-func writeAuthError(w http.ResponseWriter, err error) {
+func (ep *Endpoint) writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, odoorpc.ErrUnavailable) {
 		w.Header().Set("Retry-After", "5")
 		writeJSONError(w, http.StatusServiceUnavailable, "odoo_unavailable", "Odoo is not reachable, credentials could not be checked; try again later")
@@ -143,8 +187,22 @@ func writeAuthError(w http.ResponseWriter, err error) {
 		writeJSONError(w, http.StatusBadGateway, "odoo_error", "Odoo answered unexpectedly while checking credentials")
 		return
 	}
-	w.Header().Add("WWW-Authenticate", `Basic realm="odoo-mcp", charset="UTF-8"`)
-	w.Header().Add("WWW-Authenticate", `Bearer realm="odoo-mcp"`)
+	bearer := `Bearer realm="odoo-mcp"`
+	if ep.cfg.ResourceMetadataURL != "" {
+		// OAuth clients start their flow from here (MCP authorization).
+		bearer += ep.resourceMetadataParam()
+		if scheme, _, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " "); strings.EqualFold(scheme, "bearer") {
+			bearer += `, error="invalid_token"`
+		}
+	}
+	first, second := `Basic realm="odoo-mcp", charset="UTF-8"`, bearer
+	if ep.cfg.ResourceMetadataURL != "" {
+		// Bearer first: a client that reads only the first challenge
+		// still finds the resource metadata.
+		first, second = second, first
+	}
+	w.Header().Add("WWW-Authenticate", first)
+	w.Header().Add("WWW-Authenticate", second)
 	writeJSONError(w, http.StatusUnauthorized, "unauthorized", err.Error())
 }
 

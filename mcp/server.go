@@ -47,8 +47,12 @@ type Config struct {
 	Metrics interface {
 		ToolCall(tool, outcome string, d time.Duration)
 	}
-	Version string
-	Logger  *slog.Logger
+	// ResourceMetadataURL, when set (OAuth on), is named in the Bearer
+	// challenge of every 401 so that OAuth clients find the authorization
+	// server (RFC 9728).
+	ResourceMetadataURL string
+	Version             string
+	Logger              *slog.Logger
 }
 
 // Endpoint is the /mcp handler with its SDK server.
@@ -59,6 +63,9 @@ type Endpoint struct {
 	log     *slog.Logger
 	listed  map[string]bool // tools/list under the policy
 	known   map[string]bool // every registered tool, listed or not
+	// readTools are the tools a read-only caller (an OAuth grant without
+	// odoo.write) may list and call: the policy's, read-only.
+	readTools map[string]bool
 	// requests in flight, so that a tool call ends with its HTTP request
 	requests requests
 }
@@ -88,6 +95,9 @@ func New(cfg Config) *Endpoint {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	ep := &Endpoint{cfg: cfg, log: cfg.Logger, listed: tools.Listed(cfg.Policy), known: map[string]bool{}}
+	readOnly := cfg.Policy
+	readOnly.ReadOnly = true
+	ep.readTools = tools.Listed(readOnly)
 	for _, t := range tools.Inventory() {
 		ep.known[t.Def.Name] = true
 	}
@@ -133,6 +143,9 @@ func (ep *Endpoint) caller(ctx context.Context, req *gomcp.CallToolRequest) (too
 	}
 	if id.Thread != nil && !slices.Contains(id.Thread.Tools, req.Params.Name) {
 		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s is not enabled for this thread", req.Params.Name)}
+	}
+	if id.ReadOnly && !ep.readTools[req.Params.Name] {
+		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s writes, and this grant may only read (scope odoo.write needed)", req.Params.Name)}
 	}
 	if a, ok := ctx.Value(callerKey{}).(*callerSeen); ok {
 		a.id = id // for the audit line: no second lookup
@@ -190,16 +203,17 @@ func (ep *Endpoint) filterToolList(next gomcp.MethodHandler) gomcp.MethodHandler
 			return res, err
 		}
 		var thread []string
-		restrict := false
+		restrict, readOnly := false, false
 		if extra := req.GetExtra(); extra != nil && extra.Header != nil {
 			id, aerr := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization"))
 			if aerr == nil && id.Thread != nil && !id.Thread.Listing {
 				thread, restrict = id.Thread.Tools, true
 			}
+			readOnly = aerr == nil && id.ReadOnly
 		}
 		kept := make([]*gomcp.Tool, 0, len(list.Tools))
 		for _, t := range list.Tools {
-			if ep.listed[t.Name] && (!restrict || slices.Contains(thread, t.Name)) {
+			if ep.listed[t.Name] && (!restrict || slices.Contains(thread, t.Name)) && (!readOnly || ep.readTools[t.Name]) {
 				kept = append(kept, t)
 			}
 		}
@@ -264,6 +278,9 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 			attrs = append(attrs, "db", id.DB, "uid", id.UID)
 			if id.Thread != nil {
 				attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)
+			}
+			if id.OAuthClient != "" {
+				attrs = append(attrs, "oauth_client", truncateName(id.OAuthClient))
 			}
 		}
 		outcome := "ok"

@@ -17,6 +17,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
+	"github.com/odoo-mcp/odoo-mcp/oauth"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
@@ -73,6 +74,11 @@ type serveConfig struct {
 	ThreadTokenTTL        time.Duration
 
 	OrgMemoryFile string // organisation block text (issue 15)
+	// OAuth: odoo-mcp as its own authorization server for /mcp.
+	OAuth                      bool
+	OAuthAccessTTL             time.Duration
+	OAuthRefreshTTL            time.Duration
+	OAuthAllowPrivateClientIDs bool
 
 	Demo        bool
 	DemoVersion string
@@ -235,6 +241,10 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.Secret(&c.SigningKey, "signing-key", "ODOO_MCP_SIGNING_KEY", "key that signs thread tokens, at least 32 characters (e.g. openssl rand -hex 32); the same on every replica")
 	f.Duration(&c.ThreadTokenTTL, "thread-token-ttl", "ODOO_MCP_THREAD_TOKEN_TTL", auth.DefaultTokenTTL, "lifetime of a thread's token (reissued at half-life when the thread is used)")
 	f.String(&c.OrgMemoryFile, "org-memory-file", "ODOO_MCP_ORG_MEMORY_FILE", "", "text file read at start: the organisation's read-only memory block, shared by every agent of the database")
+	f.Bool(&c.OAuth, "oauth", "ODOO_MCP_OAUTH", false, "serve OAuth 2.1 for /mcp: clients sign in with an Odoo login and API key in a browser (needs --public-url and --signing-key)")
+	f.Duration(&c.OAuthAccessTTL, "oauth-access-ttl", "ODOO_MCP_OAUTH_ACCESS_TTL", oauth.DefaultAccessTTL, "lifetime of an OAuth access token (at most 1h)")
+	f.Duration(&c.OAuthRefreshTTL, "oauth-refresh-ttl", "ODOO_MCP_OAUTH_REFRESH_TTL", oauth.DefaultRefreshTTL, "lifetime of an OAuth refresh token (each refresh issues a new one)")
+	f.Bool(&c.OAuthAllowPrivateClientIDs, "oauth-allow-private-client-ids", "ODOO_MCP_OAUTH_ALLOW_PRIVATE_CLIENT_IDS", false, "fetch OAuth client id metadata documents from private and loopback addresses too")
 	f.Bool(&c.Demo, "demo", "ODOO_MCP_DEMO", false, "run an in-memory demo Odoo in this process and serve it")
 	f.Bool(&c.DemoLetta, "demo-letta", "ODOO_MCP_DEMO_LETTA", false, "run the fake Letta (scripted model, in memory) in this process: the thread API and /chat with nothing else installed")
 	f.String(&c.DemoVersion, "demo-version", "ODOO_MCP_DEMO_VERSION", "18.0", "Odoo version the demo plays: 18.0 or 19.0")
@@ -305,6 +315,7 @@ func (c *serveConfig) validate() error {
 	if _, err := c.orgMemory(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.validateOAuth()...)
 	return errors.Join(append(errs, c.validateLetta()...)...)
 }
 
@@ -354,6 +365,36 @@ func (c *serveConfig) validateLetta() []error {
 	}
 	if c.LettaTimeout <= 0 {
 		errs = append(errs, errors.New("--letta-timeout (LETTA_TIMEOUT) must be positive"))
+	}
+	return errs
+}
+
+func (c *serveConfig) validateOAuth() []error {
+	if !c.OAuth {
+		return nil
+	}
+	var errs []error
+	switch {
+	case strings.TrimSpace(c.PublicURL) == "" && !c.Demo:
+		errs = append(errs, errors.New("--public-url (ODOO_MCP_PUBLIC_URL) is required with --oauth: the https:// URL at which clients reach this server, e.g. https://odoo-mcp.example.com (http:// only on a loopback address)"))
+	case strings.TrimSpace(c.PublicURL) != "":
+		if _, err := oauth.ValidatePublicURL(c.PublicURL); err != nil {
+			errs = append(errs, fmt.Errorf("--public-url (ODOO_MCP_PUBLIC_URL) with --oauth: %v", err))
+		}
+	}
+	switch {
+	case c.SigningKey == "" && !c.Demo:
+		errs = append(errs, fmt.Errorf("--signing-key (ODOO_MCP_SIGNING_KEY) is required with --oauth: at least %d characters, the same on every replica (generate one with: openssl rand -hex 32)", auth.MinSigningKeyLen))
+	case c.SigningKey != "" && len(c.SigningKey) < auth.MinSigningKeyLen:
+		if !c.lettaEnabled() { // validateLetta says it otherwise
+			errs = append(errs, fmt.Errorf("--signing-key (ODOO_MCP_SIGNING_KEY) is too short: %d characters, at least %d needed (generate one with: openssl rand -hex 32)", len(c.SigningKey), auth.MinSigningKeyLen))
+		}
+	}
+	if c.OAuthAccessTTL < time.Minute || c.OAuthAccessTTL > oauth.MaxAccessTTL {
+		errs = append(errs, errors.New("--oauth-access-ttl (ODOO_MCP_OAUTH_ACCESS_TTL) must be between 1m and 1h"))
+	}
+	if c.OAuthRefreshTTL < c.OAuthAccessTTL {
+		errs = append(errs, errors.New("--oauth-refresh-ttl (ODOO_MCP_OAUTH_REFRESH_TTL) must be at least --oauth-access-ttl"))
 	}
 	return errs
 }

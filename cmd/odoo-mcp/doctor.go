@@ -16,6 +16,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
+	"github.com/odoo-mcp/odoo-mcp/oauth"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
@@ -115,6 +116,7 @@ func (d *doctor) run(ctx context.Context) int {
 	d.checkCredential(ctx, odoo)
 	d.checkLetta(ctx)
 	d.checkServer(ctx)
+	d.checkOAuth(ctx)
 	fmt.Fprintln(d.out)
 	switch {
 	case d.fails > 0:
@@ -464,6 +466,49 @@ func (d *doctor) checkServer(ctx context.Context) {
 	default:
 		d.report(checkWarn, "public URL", fmt.Sprintf("%s: %v; no odoo-mcp answers at %s either", public, err, local),
 			"start odoo-mcp serve and run doctor again to check that the public URL reaches it")
+	}
+}
+
+// checkOAuth, with --oauth: whether the public URL serves this server's
+// protected resource metadata from here, the first thing an OAuth client
+// fetches (a proxy that forwards /mcp but not /.well-known/ breaks
+// sign-in).
+func (d *doctor) checkOAuth(ctx context.Context) {
+	if !d.cfg.OAuth {
+		return
+	}
+	u, err := oauth.ValidatePublicURL(d.cfg.PublicURL)
+	if err != nil {
+		return // reported with the configuration
+	}
+	target, resource := u.String()+oauth.PathProtectedResourceMCP, u.String()+"/mcp"
+	fix := "forward /.well-known/ and /oauth/ to odoo-mcp as well as /mcp, and set ODOO_MCP_PUBLIC_URL to the URL clients use"
+	ctx, cancel := d.ctx(ctx)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return
+	}
+	resp, err := d.http.Do(req)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		d.report(checkWarn, "OAuth", fmt.Sprintf("%s: %v", target, err), "start odoo-mcp serve --oauth and run doctor again; if it runs, "+fix)
+		return
+	}
+	defer resp.Body.Close()
+	var meta struct {
+		Resource string `json:"resource"`
+	}
+	switch {
+	case resp.StatusCode != http.StatusOK:
+		d.report(checkFail, "OAuth", fmt.Sprintf("%s answered %s: OAuth clients cannot find how to sign in", target, resp.Status), fix)
+	case json.NewDecoder(io.LimitReader(resp.Body, 16<<10)).Decode(&meta) != nil || meta.Resource != resource:
+		d.report(checkFail, "OAuth", fmt.Sprintf("%s does not describe %s (resource %q)", target, resource, meta.Resource), fix)
+	default:
+		d.report(checkOK, "OAuth", target+" answers from here: clients can sign in", "")
 	}
 }
 

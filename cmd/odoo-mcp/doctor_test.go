@@ -100,6 +100,21 @@ func TestDoctor(t *testing.T) {
 			"ODOO_MCP_SIGNING_KEY="+doctorSigningKey, "LETTA_TOOL_MODE=mcp"), extra...)
 	}
 	public := "http://" + doctorPublicHost
+	// An odoo-mcp with OAuth on, and one whose proxy forwards only /healthz.
+	withOAuth := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/healthz":
+			fmt.Fprint(w, `{"status":"ok"}`)
+		case "/.well-known/oauth-protected-resource/mcp":
+			fmt.Fprintf(w, `{"resource":"http://%s/mcp"}`, r.Host)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(withOAuth.Close)
+	oauthOn := func(publicURL string) []string {
+		return odoo(odoo18, "ODOO_MCP_OAUTH=true", "ODOO_MCP_PUBLIC_URL="+publicURL, "ODOO_MCP_SIGNING_KEY="+doctorSigningKey)
+	}
 
 	for _, tc := range []struct {
 		name    string
@@ -165,6 +180,12 @@ func TestDoctor(t *testing.T) {
 			want: []string{"skip  signing key    ODOO_MCP_SIGNING_KEY is not set: needed only in MCP mode", "ok    tool mode      client tools"}},
 		{name: "the public URL does not lead to odoo-mcp", env: withLetta(lettaNew, public, "ODOO_MCP_LISTEN="+hostOf(healthy)), route: hostOf(proxyDown), resolve: "93.184.215.14", code: 1,
 			want: []string{"FAIL  public URL     " + public + "/healthz: answered 502 Bad Gateway, but odoo-mcp answers at http://" + hostOf(healthy), "fix: make ODOO_MCP_PUBLIC_URL lead to this odoo-mcp"}},
+		{name: "OAuth: the public URL serves the metadata", env: oauthOn(withOAuth.URL), code: 0,
+			want: []string{"ok    OAuth          " + withOAuth.URL + "/.well-known/oauth-protected-resource/mcp answers from here"}},
+		{name: "OAuth: the proxy forwards only some paths", env: oauthOn(healthy.URL), code: 1,
+			want: []string{"FAIL  OAuth          " + healthy.URL + "/.well-known/oauth-protected-resource/mcp answered 404 Not Found", "fix: forward /.well-known/ and /oauth/ to odoo-mcp"}},
+		{name: "OAuth: an http public URL off loopback", env: oauthOn(public), code: 1,
+			want: []string{"FAIL  configuration  --public-url (ODOO_MCP_PUBLIC_URL) with --oauth", "must use https://"}},
 		{name: "something else answers at the public URL", env: withLetta(lettaNew, public, "ODOO_MCP_LISTEN="+hostOf(healthy)), route: hostOf(notOdooMCP), resolve: "93.184.215.14", code: 1,
 			want: []string{"answered 200 but not as odoo-mcp does"}},
 	} {

@@ -25,6 +25,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/metrics"
+	"github.com/odoo-mcp/odoo-mcp/oauth"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
@@ -78,8 +79,15 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	}
 	authn := auth.NewAuthenticator(odoo, auth.Options{TTL: cfg.AuthTTL, FailureTTL: cfg.AuthFailureTTL, Tokens: tokens, OnCache: m.AuthCache})
 	rateLimit := limits.NewRate(cfg.RateLimit, cfg.RateBurst)
+	// OAuth (issue 13): newOAuth and mcpAuth (oauth.go), and its routes
+	// mounted below.
+	authz, err := newOAuth(cfg, odoo.DB(), authn, log)
+	if err != nil {
+		return err
+	}
 	endpoint := mcp.New(mcp.Config{
-		Odoo: odoo, Auth: authn, Policy: cfg.policy(), Context: odooCtx, Rate: rateLimit,
+		Odoo: odoo, Auth: mcpAuth(authz, authn), ResourceMetadataURL: resourceMetadataURL(authz),
+		Policy: cfg.policy(), Context: odooCtx, Rate: rateLimit,
 		PublicToolList: cfg.PublicToolList, Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log, Metrics: m,
 	})
@@ -92,6 +100,13 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 			return err
 		},
 	})
+
+	if authz != nil {
+		h := echo.WrapHandler(authz)
+		for _, p := range oauth.Paths() {
+			app.Any(p, h)
+		}
+	}
 
 	if cfg.MetricsToken != "" {
 		h, err := m.Handler(cfg.MetricsToken)

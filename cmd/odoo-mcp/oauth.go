@@ -1,0 +1,64 @@
+package main
+
+import (
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/mcp"
+	"github.com/odoo-mcp/odoo-mcp/oauth"
+)
+
+// The OAuth wiring of serve: the authorization server and /mcp's
+// credential check that also takes its access tokens; serve.go mounts
+// oauth.Paths() on the HTTP application.
+
+// newOAuth builds the authorization server when --oauth is on (nil
+// otherwise). With --demo, a missing public URL is the listen address and
+// a missing signing key a random one (tokens then die with the process).
+func newOAuth(cfg *serveConfig, db string, authn *auth.Authenticator, log *slog.Logger) (*oauth.Server, error) {
+	if !cfg.OAuth {
+		return nil, nil
+	}
+	public, key := cfg.PublicURL, cfg.SigningKey
+	if cfg.Demo && public == "" {
+		host, port, _ := net.SplitHostPort(cfg.Listen)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		public = "http://" + net.JoinHostPort(host, port)
+	}
+	if cfg.Demo && key == "" {
+		key = rand.Text() + rand.Text()
+	}
+	s, err := oauth.New(oauth.Config{
+		PublicURL: strings.TrimRight(public, "/"), SigningKey: key, DB: db, Odoo: authn,
+		AccessTTL: cfg.OAuthAccessTTL, RefreshTTL: cfg.OAuthRefreshTTL,
+		AllowPrivateClientIDs: cfg.OAuthAllowPrivateClientIDs, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("OAuth: %w", err)
+	}
+	log.Info("OAuth on: clients sign in with an Odoo login and API key", "issuer", s.Issuer(), "resource", s.Resource(),
+		"access_ttl", cfg.OAuthAccessTTL, "refresh_ttl", cfg.OAuthRefreshTTL)
+	return s, nil
+}
+
+// mcpAuth is /mcp's credential check: API keys and thread tokens, plus
+// OAuth access tokens when OAuth is on. No other route takes them.
+func mcpAuth(s *oauth.Server, authn *auth.Authenticator) mcp.Authenticator {
+	if s == nil {
+		return authn
+	}
+	return s.Authenticator(authn)
+}
+
+func resourceMetadataURL(s *oauth.Server) string {
+	if s == nil {
+		return ""
+	}
+	return s.ResourceMetadataURL()
+}
