@@ -164,3 +164,25 @@ func (e *env) identity(authorization string) *auth.Identity {
 	}
 	return id
 }
+
+// The JSON answer names the turn too, and feedback takes that name.
+func TestJSONReplyNamesTheTurn(t *testing.T) {
+	forEachVersion(t, func(t *testing.T, version string) {
+		e := newEnv(t, version)
+		e.declare(admin, "j", Spec{Model: chatModel}, http.StatusCreated)
+		r := e.do(http.MethodPost, "/api/v1/threads/j/messages", admin, map[string]string{"content": "hi"}, "Accept", "application/json")
+		var reply Reply
+		if err := json.Unmarshal(r.body, &reply); err != nil || r.status != http.StatusOK {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		if !strings.HasPrefix(reply.MessageID, "step-") {
+			t.Fatalf("reply without message_id: %s", r.body)
+		}
+		if r := e.do(http.MethodPost, "/api/v1/threads/j/messages/"+reply.MessageID+"/feedback", admin, map[string]string{"rating": "down"}); r.status != http.StatusNoContent {
+			t.Fatalf("feedback: %d %s", r.status, r.body)
+		}
+		if got := e.letta.StepFeedback(reply.MessageID); got != "negative" {
+			t.Errorf("feedback %q, want negative", got)
+		}
+	})
+}
