@@ -79,6 +79,14 @@ func TestChatPageInABrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("login")),
 		shot("1-signin"),
 	)
+	// A wrong key is refused in words, not by the browser's own login prompt.
+	run("a wrong key",
+		chromedp.SendKeys(chromedp.ID("login"), fakeodoo.AdminLogin),
+		chromedp.SendKeys(chromedp.ID("apikey"), "wrong-key"),
+		chromedp.Click(chromedp.CSS(`#signin-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[@id="signin-error"][contains(., "refused")]`)),
+	)
+	read("clear the form", chromedp.Evaluate[string](`document.getElementById("login").value = ""; document.getElementById("apikey").value = ""; ""`))
 	run("sign in",
 		chromedp.SendKeys(chromedp.ID("login"), fakeodoo.AdminLogin),
 		chromedp.SendKeys(chromedp.ID("apikey"), fakeodoo.AdminKey),

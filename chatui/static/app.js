@@ -38,7 +38,7 @@ class APIError extends Error {
 async function api(method, path, body) {
   const headers = { Authorization: authHeader(), Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const r = await fetch("/api/v1" + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch("/api/v1" + path, { method, headers, credentials: "omit", body: body === undefined ? undefined : JSON.stringify(body) });
   if (r.status === 204) return null;
   let data = null;
   try { data = await r.json(); } catch (_) { /* not JSON */ }
@@ -331,6 +331,7 @@ function approvalButtons(li, d) {
     try {
       const r = await fetch("/api/v1/threads/" + encodeURIComponent(current) + "/approvals", {
         method: "POST",
+        credentials: "omit", // a 401 must not open the browser's own login prompt
         headers: { Authorization: authHeader(), "Content-Type": "application/json", Accept: "text/event-stream" },
         body: JSON.stringify({ decisions: pending.map((p) => ({ id: p.id, approve: p.approve })) }),
       });
@@ -364,6 +365,7 @@ async function send(ev) {
   try {
     const r = await fetch("/api/v1/threads/" + encodeURIComponent(current) + "/messages", {
       method: "POST",
+      credentials: "omit",
       headers: { Authorization: authHeader(), "Content-Type": "application/json", Accept: "text/event-stream" },
       body: JSON.stringify({ content }),
     });
