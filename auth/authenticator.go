@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	gocache "github.com/patrickmn/go-cache"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/odoo-mcp/odoo-mcp/internal/boundcache"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
@@ -61,6 +61,12 @@ type Options struct {
 	// OnCache, when set, is told whether each check was answered from the
 	// cache (for metrics).
 	OnCache func(hit bool)
+	// CacheSize bounds the credentials remembered, good and refused alike
+	// (default DefaultCacheSize), so that a flood of distinct wrong keys
+	// cannot grow memory without limit. OnEvict, when set, is called for
+	// each entry pushed out to make room.
+	CacheSize int
+	OnEvict   func()
 	// CheckTimeout bounds one credential check with Odoo (up to three
 	// requests), which runs detached from the callers waiting for it;
 	// default DefaultCheckTimeout.
@@ -71,11 +77,14 @@ type Options struct {
 // two Odoo requests at odoorpc's default 30 s timeout each.
 const DefaultCheckTimeout = time.Minute
 
+// DefaultCacheSize is the default bound of the credential cache.
+const DefaultCacheSize = 10_000
+
 // Authenticator checks Authorization headers against Odoo, with a cache so
 // that a warm credential costs no Odoo request.
 type Authenticator struct {
 	odoo    Odoo
-	cache   *gocache.Cache
+	cache   *boundcache.Cache[string, cached]
 	ttl     time.Duration
 	failTTL time.Duration
 	tokens  *Tokens
@@ -96,6 +105,9 @@ func NewAuthenticator(odoo Odoo, opts Options) *Authenticator {
 	if opts.TTL <= 0 {
 		opts.TTL = time.Minute
 	}
+	if opts.CacheSize <= 0 {
+		opts.CacheSize = DefaultCacheSize
+	}
 	if opts.FailureTTL <= 0 || opts.FailureTTL > opts.TTL {
 		opts.FailureTTL = min(5*time.Second, opts.TTL)
 	}
@@ -105,7 +117,7 @@ func NewAuthenticator(odoo Odoo, opts Options) *Authenticator {
 	return &Authenticator{
 		checkTimeout: opts.CheckTimeout,
 		odoo:         odoo,
-		cache:        gocache.New(opts.TTL, 2*opts.TTL),
+		cache:        boundcache.New[string, cached](opts.CacheSize, opts.OnEvict),
 		ttl:          opts.TTL,
 		failTTL:      opts.FailureTTL,
 		tokens:       opts.Tokens,
@@ -115,8 +127,9 @@ func NewAuthenticator(odoo Odoo, opts Options) *Authenticator {
 
 // Authenticate resolves an Authorization header to an identity. Errors are
 // ErrNoCredentials, ErrMalformed, ErrInvalid or ErrBearerNeedsLogin (all
-// meaning 401), wrap odoorpc.ErrUnavailable (503), or are ctx.Err() when
-// the caller left before the check ended.
+// meaning 401), wrap ErrUnavailable (Odoo) or ErrRevocationUnknown
+// (Letta), meaning 503, or are ctx.Err() when the caller left before the
+// check ended.
 func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Identity, error) {
 	// The warm path hashes the header and looks it up: no parsing, no
 	// decoding. Two spellings of one credential are two entries, which
@@ -127,8 +140,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Ident
 		a.onCache(hit)
 	}
 	if hit {
-		c := entry.(cached)
-		return c.id, c.err
+		return entry.id, entry.err
 	}
 	cred, err := ParseAuthorization(header)
 	if err != nil {
@@ -145,6 +157,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*Ident
 		checkCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.checkTimeout)
 		defer cancel()
 		id, err := a.check(checkCtx, cred)
+		err = Unavailable(err)
 		switch {
 		case err == nil:
 			id.Expires = time.Now().Add(a.ttl)
@@ -209,6 +222,16 @@ func (a *Authenticator) verifyToken(ctx context.Context, key, token string) (*Id
 func cacheKey(header string) string {
 	sum := sha256.Sum256([]byte(strings.TrimSpace(header)))
 	return string(sum[:])
+}
+
+// Unavailable marks an error of the Odoo client that says Odoo could not
+// be asked with ErrUnavailable (others pass unchanged), so that callers
+// need not know the Odoo client's errors.
+func Unavailable(err error) error {
+	if err != nil && errors.Is(err, odoorpc.ErrUnavailable) && !errors.Is(err, ErrUnavailable) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
 }
 
 func isRefusal(err error) bool {

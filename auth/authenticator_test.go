@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -193,5 +194,29 @@ func TestErrorsNeverContainTheSecret(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), secret) {
 			t.Errorf("error %v", err)
 		}
+	}
+}
+
+// A flood of distinct wrong credentials is refused and remembered, but the
+// cache holds at most CacheSize of them and counts what it pushed out.
+func TestCacheIsBounded(t *testing.T) {
+	var evictions atomic.Int64
+	f := newFixture(t, "18.0", Options{CacheSize: 8, OnEvict: func() { evictions.Add(1) }})
+	ctx := context.Background()
+	for i := range 50 {
+		_, err := f.authn.Authenticate(ctx, basic(fakeodoo.AdminLogin, strings.Repeat("x", 30)+string(rune('a'+i%26))+string(rune('a'+i/26))))
+		if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("wrong key %d: %v", i, err)
+		}
+	}
+	if n := f.authn.cache.Len(); n > 8 {
+		t.Errorf("the cache holds %d credentials, more than its bound 8", n)
+	}
+	if n := evictions.Load(); n != 50-8 {
+		t.Errorf("%d evictions counted, want %d", n, 50-8)
+	}
+	// A good credential still works and is cached.
+	if _, err := f.authn.Authenticate(ctx, basic(fakeodoo.AdminLogin, fakeodoo.AdminKey)); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -30,6 +30,10 @@ var (
 	ErrNoCredentials = errors.New("missing Authorization header: send Basic login:api_key or Bearer api_key")
 	ErrMalformed     = errors.New("malformed Authorization header")
 	ErrInvalid       = errors.New("invalid credentials")
+	// ErrUnavailable is Odoo not answering a credential check (unreachable,
+	// or its database missing): the credential may well be good, so callers
+	// answer 503, never 401.
+	ErrUnavailable = errors.New("Odoo is not reachable")
 
 	// errControlChar is ErrMalformed for a login or key holding a control
 	// character: no real credential has one, and Odoo 19's key travels in

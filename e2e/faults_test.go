@@ -18,6 +18,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
@@ -82,7 +83,7 @@ func newFaultStack(t *testing.T, db, fault string) *faultStack {
 		t.Fatal(err)
 	}
 	authn := auth.NewAuthenticator(client, auth.Options{TTL: time.Minute})
-	app := mcp.NewEcho(mcp.New(mcp.Config{Odoo: client, Auth: authn, Version: "test"}), mcp.HTTPConfig{})
+	app := httpapp.New(httpapp.Config{MCP: mcp.New(mcp.Config{Odoo: client, Version: "test"}).Handler(), Auth: authn})
 	mcpSrv := httptest.NewServer(app)
 	s := &faultStack{fake: fake, faulty: faulty, odoo: odooSrv, mcp: mcpSrv, http: &http.Client{Transport: &http.Transport{}}}
 	t.Cleanup(func() {
@@ -110,9 +111,7 @@ func (s *faultStack) session(t *testing.T) *gomcp.ClientSession {
 // credentials comes back as a short isError result that names Odoo as the
 // failing side, without a panic, a hang or a leaked goroutine.
 func TestOdooFaults(t *testing.T) {
-	// go-cache runs one janitor per cache (two per stack here), stopped by a
-	// finalizer when the cache is collected: not a per-request leak.
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreTopFunction("github.com/patrickmn/go-cache.(*janitor).Run"))
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	cases := []struct {
 		fault string
 		want  string

@@ -299,7 +299,7 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, in runInpu
 		}
 		for i, pc := range valid {
 			callMsg := &historyMsg{MessageID: msgID, Type: "tool_call_message", Date: now, Otid: otidFromID(msgID, 1+i), StepID: stepID, RunID: runID,
-				ToolName: pc.Call.Tool, ToolArgs: pc.Call.RawArgs, ToolCallID: pc.ID}
+				ToolName: pc.Call.Tool, ToolArgs: s.modelArgs(pc.Call.RawArgs), ToolCallID: pc.ID}
 			early := []*historyMsg{callMsg}
 			if i == 0 {
 				early = []*historyMsg{reasoning, callMsg}
@@ -471,6 +471,27 @@ type runError string
 func (e runError) Error() string { return string(e) }
 
 const errAgentGone = runError("agent was deleted during the run")
+
+// modelArgs is the arguments of a call as the model sends them. OLD's
+// memgpt_v2_agent adds a required request_heartbeat to every tool, a model
+// sets it to keep stepping, and real Letta 0.11.7 shows it in the
+// tool_call_message (checked with e2e/realletta); NEW's letta_v1_agent
+// removes it from the schemas, so the model never sends it.
+func (s *Server) modelArgs(raw string) string {
+	if s.isNew || strings.Contains(raw, `"`+heartbeatParam+`"`) {
+		return raw
+	}
+	t := strings.TrimSpace(raw)
+	if !strings.HasSuffix(t, "}") {
+		return raw
+	}
+	body := strings.TrimSpace(strings.TrimSuffix(t, "}"))
+	sep := ","
+	if body == "{" {
+		sep = ""
+	}
+	return body + sep + `"` + heartbeatParam + `":true}`
+}
 
 // executeTool runs one tool for an agent. MCP tools go to their server (found
 // through the mcp:<server_name> tag, by name) with the agent's variables and

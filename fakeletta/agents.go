@@ -91,6 +91,41 @@ func (a *agentRec) envMap() map[string]string {
 	return m
 }
 
+// storedEnv is what Letta keeps of an agent's variables. NEW without
+// LETTA_ENCRYPTION_KEY (a self-hosted default) stores them as given but reads
+// back as empty, on every read and at tool execution, any value Python's
+// lenient base64 decodes to 45 bytes or more: it takes it for its own
+// ciphertext (crypto_utils.is_encrypted; seen on real 0.16.6 with one
+// thread token in four).
+func (s *Server) storedEnv(vars map[string]string) []envVar {
+	env := newEnv(vars)
+	if s.isNew {
+		for i := range env {
+			if looksLikeLettaCiphertext(env[i].Value) {
+				env[i].Value = ""
+			}
+		}
+	}
+	return env
+}
+
+// looksLikeLettaCiphertext ports Letta 0.16's CryptoUtils.is_encrypted.
+func looksLikeLettaCiphertext(v string) bool {
+	for _, p := range []string{"sk-", "pk-", "api-", "key-", "token-", "Bearer ", "xoxb-", "xoxp-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "AKIA", "ABIA", "ACCA", "ASIA"} {
+		if strings.HasPrefix(v, p) {
+			return false
+		}
+	}
+	n := 0
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' {
+			n++
+		}
+	}
+	return n%4 == 0 && n/4*3 >= 45
+}
+
 func newEnv(vars map[string]string) []envVar {
 	keys := sortedKeys(vars)
 	out := make([]envVar, 0, len(keys))
@@ -303,7 +338,7 @@ func (c *reqCtx) createAgent() {
 		idn := s.identities[id]
 		idn.AgentIDs = append(idn.AgentIDs, a.ID)
 	}
-	a.Env = newEnv(env)
+	a.Env = s.storedEnv(env)
 	a.seq, a.created = s.nextSeq()
 	a.updated = a.created
 	s.agents[a.ID] = a
@@ -521,7 +556,7 @@ func (c *reqCtx) modifyAgent() {
 		a.Metadata = metadata
 	}
 	if hasEnv {
-		a.Env = newEnv(env)
+		a.Env = s.storedEnv(env)
 	}
 	a.updated = s.now().UTC()
 	out := s.agentJSON(a, allRelations)

@@ -205,8 +205,15 @@ func (c *reqCtx) failed(f *fields) bool {
 
 // valueError is a pydantic "value_error" issue raised by a validator.
 func valueError(loc []any, msg string, input any) ValidationIssue {
-	return ValidationIssue{Type: "value_error", Loc: loc, Msg: "Value error, " + msg, Input: input, Ctx: map[string]any{"error": map[string]any{}}}
+	return ValidationIssue{Type: "value_error", Loc: loc, Msg: "Value error, " + msg, Input: input, Ctx: map[string]any{"error": pyValueError(msg)}}
 }
+
+// pyValueError is the exception pydantic keeps in a value_error's ctx: NEW
+// renders the issue list with repr() (ValueError('…'), as real 0.16.8 does),
+// OLD's FastAPI encodes it as JSON, where an exception becomes {}.
+type pyValueError string
+
+func (pyValueError) MarshalJSON() ([]byte, error) { return []byte("{}"), nil }
 
 // queryInt reads an optional integer query parameter ("" = absent).
 func (c *reqCtx) queryInt(name string, def int) (int, bool) {

@@ -148,6 +148,43 @@
 // Agents, Agent, MCPServers, Tools, Messages and Requests/ResetRequests return
 // snapshots for assertions.
 //
+// # Checked against the real server
+//
+// e2e/realletta runs the real Letta 0.16.8, 0.16.6 and 0.11.7 (PyPI) with a
+// scripted model (fakellm). Differences found between the real server and
+// this fake, each fixed here unless said otherwise:
+//
+//   - 0.11.7: a step-streamed tool_call_message carries request_heartbeat
+//     in its arguments (the model sets it; Letta removes it only before the
+//     call). Fixed: OLD agents' tool calls show "request_heartbeat": true.
+//   - 0.11.7: with stream_tokens, the tool_call_message fragments of a call
+//     whose arguments are not all strings do not join into JSON (its
+//     inner-thoughts extractor quotes and reorders values:
+//     {"fields":"[name","limit":"2,model""res.partner":"true}). Not
+//     reproduced: the fake streams the arguments whole. odoo-mcp no longer
+//     asks 0.11.x for token streaming (letta.Version.TokenStreamsWholeToolArguments).
+//   - 0.16.8: the 422 for a private MCP URL renders the error in ctx as
+//     ValueError('Non-public IP not allowed: 127.0.0.1'); the fake wrote {}.
+//     Fixed (TestMatchesRealLetta replays the real answer).
+//   - 0.11.7: when the model call of the first step fails (the model server
+//     answers 400), POST …/messages/stream answers HTTP 500 whose body is
+//     the stream's error frames (stop_reason "error", then "event: error"),
+//     not a 200 stream. The fake has no model to fail; a test reproduces it
+//     with Fault{Status: 500, Body: <those frames>}.
+//   - 0.16.6 (same code in 0.16.8): without LETTA_ENCRYPTION_KEY, an agent
+//     variable that Python's lenient base64 decodes to 45 bytes or more is
+//     taken for Letta's own ciphertext and read back empty, in GET agent and
+//     at tool execution (one JWT in four; the tool call then sends
+//     "Authorization: Bearer "). Fixed: NEW stores such values empty. odoo-mcp
+//     never issues such a token (letta/threads).
+//   - 0.16.6 starts a token stream without the initial ping 0.16.8 sends
+//     (both checked with include_pings). The fake follows 0.16.8.
+//   - Checked and alike: the registration shapes odoo-mcp reads (OLD config
+//     map, NEW server object with the templated custom_headers), the sync
+//     and STRICT_COMPLIANT rating of odoo-mcp's six tools, the live listing's
+//     health, the 0.16.6 token stream's tool arguments (whole), agent
+//     deletion (404 afterwards).
+//
 // Pure helpers reused by tests elsewhere: ClassifySchema (Letta's
 // strict-mode schema classifier), NormalizeMCPSchema, ResolveHeaders and
 // ResolveValue (header templates), CheckMCPServerURL (NEW's URL block).

@@ -54,6 +54,8 @@ func writePyRepr(b *strings.Builder, v any) {
 		}
 	case string:
 		b.WriteString(pyrepr.Str(x))
+	case pyValueError:
+		b.WriteString("ValueError(" + pyrepr.Str(string(x)) + ")")
 	case int:
 		b.WriteString(strconv.Itoa(x))
 	case int64:

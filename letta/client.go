@@ -272,6 +272,17 @@ func (v Version) HasMCPServersAPI() bool { return v.AtLeast(0, 13, 0) }
 // server routes; both are in the 0.16.8 spec and absent from 0.11.7).
 func (v Version) HasModelSettings() bool { return v.AtLeast(0, 13, 0) }
 
+// TokenStreamsWholeToolArguments reports whether Letta's token streaming
+// carries a tool call's arguments as JSON fragments that join into the
+// call's arguments. Real Letta 0.11.7 does not (e2e/realletta): its
+// inner-thoughts extractor (memgpt_v2_agent, arguments in kwargs) quotes
+// and reorders non-string values, so the joined fragments of
+// {"fields":["name"],"limit":2,"model":"res.partner"} read
+// {"fields":"[name","limit":"2,model""res.partner":"true}. 0.16's
+// letta_v1_agent streams them whole (checked on 0.16.6 and 0.16.8); the
+// versions between were not run, so they are treated as 0.11.
+func (v Version) TokenStreamsWholeToolArguments() bool { return v.AtLeast(0, 16, 0) }
+
 // BlocksPrivateMCPURLs reports whether the server refuses private MCP URLs
 // (0.16.7+, letta.md §1.1).
 func (v Version) BlocksPrivateMCPURLs() bool { return v.AtLeast(0, 16, 7) }

@@ -595,11 +595,18 @@ func (r MessageRequest) body(stream bool) map[string]any {
 	return b
 }
 
-// StreamMessage sends text to an agent and streams the run (token
-// streaming and pings on): POST /v1/agents/{id}/messages/stream, served to
-// every caller by both versions. The stream lives as long as ctx; Close it.
+// StreamMessage sends text to an agent and streams the run, pings on:
+// POST /v1/agents/{id}/messages/stream, served to every caller by both
+// versions. Token streaming is on where Letta streams tool arguments whole
+// (TokenStreamsWholeToolArguments); before 0.16 the run is step-streamed, so
+// every tool call arrives with its complete arguments. The stream lives as
+// long as ctx; Close it.
 func (c *Client) StreamMessage(ctx context.Context, agentID, text string) (*Stream, error) {
-	return c.StreamMessageRequest(ctx, agentID, MessageRequest{Text: text, StreamTokens: true, IncludePings: true})
+	tokens := true
+	if v, err := c.DetectVersion(ctx); err == nil && !v.TokenStreamsWholeToolArguments() {
+		tokens = false
+	}
+	return c.StreamMessageRequest(ctx, agentID, MessageRequest{Text: text, StreamTokens: tokens, IncludePings: true})
 }
 
 // StreamMessageRequest is StreamMessage with every option.

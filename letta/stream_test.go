@@ -441,7 +441,9 @@ func TestStreamMessage(t *testing.T) {
 				t.Errorf("types %v text %q", types, s.AssistantText())
 			}
 			cl := f.callsTo("POST /v1/agents/{agent_id}/messages/stream")[0]
-			want := map[string]any{"messages": []any{map[string]any{"role": "user", "content": "List my open quotations"}}, "stream_tokens": true, "include_pings": true}
+			// Token streaming only where Letta streams tool arguments whole
+			// (0.16+): 0.11.7 garbles them (found on the real server).
+			want := map[string]any{"messages": []any{map[string]any{"role": "user", "content": "List my open quotations"}}, "stream_tokens": v != vOld, "include_pings": true}
 			if !reflect.DeepEqual(cl.json(t), want) {
 				t.Errorf("body = %s", cl.Body)
 			}

@@ -7,18 +7,27 @@ import (
 	"sync"
 	"time"
 
-	gocache "github.com/patrickmn/go-cache"
 	"golang.org/x/time/rate"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/boundcache"
 )
 
 // Rate limits requests per key with a token bucket. Idle keys are forgotten
-// after a while, so memory stays bounded by the active callers.
+// after ten minutes, and at most MaxKeys are held (the least recently used
+// goes first), so memory stays bounded whatever keys callers bring.
 type Rate struct {
 	limit rate.Limit
 	burst int
 	mu    sync.Mutex
-	keys  *gocache.Cache
+	keys  *boundcache.Cache[string, *rate.Limiter]
 }
+
+// MaxKeys bounds the keys a Rate holds. A key pushed out starts again
+// with a full bucket: with this many active callers that costs little.
+const MaxKeys = 100_000
+
+// idleKey is how long an unused key's bucket is kept.
+const idleKey = 10 * time.Minute
 
 // NewRate allows perSecond requests per key on average, burst at once. A
 // perSecond of zero or less turns limiting off (nil).
@@ -29,7 +38,16 @@ func NewRate(perSecond float64, burst int) *Rate {
 	if burst < 1 {
 		burst = int(math.Ceil(perSecond))
 	}
-	return &Rate{limit: rate.Limit(perSecond), burst: burst, keys: gocache.New(10*time.Minute, 10*time.Minute)}
+	return &Rate{limit: rate.Limit(perSecond), burst: burst, keys: boundcache.New[string, *rate.Limiter](MaxKeys, nil)}
+}
+
+// CountEvictions has onEvict called for each key pushed out to make room
+// (for metrics). It returns r; a nil Rate stays nil.
+func (r *Rate) CountEvictions(onEvict func()) *Rate {
+	if r != nil {
+		r.keys = boundcache.New[string, *rate.Limiter](MaxKeys, onEvict)
+	}
+	return r
 }
 
 // Allow takes one request for key. When refused, it says how long until a
@@ -44,14 +62,13 @@ func (r *Rate) AllowN(key string, n int) (ok bool, retryAfter time.Duration) {
 		return true, 0
 	}
 	r.mu.Lock()
-	v, found := r.keys.Get(key)
+	l, found := r.keys.Get(key)
 	if !found {
-		v = rate.NewLimiter(r.limit, r.burst)
+		l = rate.NewLimiter(r.limit, r.burst)
 	}
 	// Touch on every use: the entry expires only after ten idle minutes.
-	r.keys.SetDefault(key, v)
+	r.keys.Set(key, l, idleKey)
 	r.mu.Unlock()
-	l := v.(*rate.Limiter)
 	now := time.Now()
 	res := l.ReserveN(now, min(max(n, 1), r.burst))
 	if d := res.DelayFrom(now); d > 0 {

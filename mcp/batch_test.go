@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/limits"
 )
 
@@ -33,7 +34,7 @@ func (s *stack) searchReads() int {
 }
 
 func TestLargeBatchIsRefusedBeforeOdooIsAsked(t *testing.T) {
-	s := newStack(t, "18.0", func(c *Config) { c.Rate = limits.NewRate(0.001, 200) })
+	s := newStack(t, "18.0", func(c *testConfig) { c.Rate = limits.NewRate(0.001, 200) })
 	admin := basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey)
 	resp := s.post(t, admin, batchOf(400))
 	body, _ := io.ReadAll(resp.Body)
@@ -47,13 +48,13 @@ func TestLargeBatchIsRefusedBeforeOdooIsAsked(t *testing.T) {
 		}
 	}
 	if resp.StatusCode != http.StatusBadRequest || json.Unmarshal(body, &rpc) != nil || rpc.Error.Code != -32600 ||
-		!strings.Contains(rpc.Error.Message, fmt.Sprint(MaxBatch)) {
+		!strings.Contains(rpc.Error.Message, fmt.Sprint(httpapp.MaxBatch)) {
 		t.Fatalf("want 400 with a JSON-RPC invalid-request error naming the limit, got %d %s", resp.StatusCode, body)
 	}
 }
 
 func TestEveryMessageOfABatchCountsAgainstTheRateLimit(t *testing.T) {
-	s := newStack(t, "18.0", func(c *Config) { c.Rate = limits.NewRate(0.001, 6) })
+	s := newStack(t, "18.0", func(c *testConfig) { c.Rate = limits.NewRate(0.001, 6) })
 	admin := basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey)
 	if resp := s.post(t, admin, batchOf(4)); resp.StatusCode != http.StatusOK {
 		t.Fatalf("first batch of 4 (burst 6): %d", resp.StatusCode)

@@ -33,9 +33,9 @@ func benchEndpoint(b *testing.B, version string, stateful bool) (http.Handler, *
 		b.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	ep := New(Config{Odoo: client, Auth: auth.NewAuthenticator(client, auth.Options{TTL: time.Hour}),
-		Rate: limits.NewRate(1e9, 1e6), Stateful: stateful, Version: "bench", Logger: log})
-	return NewEcho(ep, HTTPConfig{Logger: log}), stub
+	cfg := Config{Odoo: client, Auth: auth.NewAuthenticator(client, auth.Options{TTL: time.Hour}),
+		Stateful: stateful, Version: "bench", Logger: log}
+	return testApp(New(cfg), testConfig{Config: cfg, Rate: limits.NewRate(1e9, 1e6)}), stub
 }
 
 func benchPost(h http.Handler, authorization, session, body string) *httptest.ResponseRecorder {

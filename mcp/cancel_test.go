@@ -17,6 +17,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
@@ -135,7 +136,7 @@ func newGatedStack(t *testing.T, hold string, stateful bool) (*gate, toolCalls, 
 	}
 	calls := make(toolCalls, 4)
 	ep := New(Config{Odoo: client, Auth: auth.NewAuthenticator(client, auth.Options{}), Version: "test", Stateful: stateful, Metrics: calls})
-	srv := httptest.NewServer(NewEcho(ep, HTTPConfig{}))
+	srv := httptest.NewServer(appFor(ep, httpapp.Config{}))
 	t.Cleanup(srv.Close)
 	return g, calls, srv
 }

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ type stack struct {
 	mcp      *httptest.Server
 }
 
-func newStack(t *testing.T, version string, mutate func(*Config)) *stack {
+func newStack(t *testing.T, version string, mutate func(*testConfig)) *stack {
 	t.Helper()
 	fake := fakeodoo.New(fakeodoo.Options{Version: version})
 	odooSrv := httptest.NewServer(fake)
@@ -39,12 +40,13 @@ func newStack(t *testing.T, version string, mutate func(*Config)) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Odoo: client, Auth: auth.NewAuthenticator(client, auth.Options{}), Version: "test"}
+	cfg := testConfig{Config: Config{Odoo: client, Auth: auth.NewAuthenticator(client, auth.Options{}), Version: "test"}}
+	cfg.Ready = readyOf(func(ctx context.Context) error { _, err := client.Version(ctx); return err })
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	ep := New(cfg)
-	app := NewEcho(ep, HTTPConfig{Ready: func(ctx context.Context) error { _, err := client.Version(ctx); return err }})
+	ep := New(cfg.Config)
+	app := testApp(ep, cfg)
 	mcpSrv := httptest.NewServer(app)
 	t.Cleanup(mcpSrv.Close)
 	return &stack{endpoint: ep, fake: fake, odoo: odooSrv, mcp: mcpSrv}
@@ -167,7 +169,7 @@ func TestOdooDownIs503(t *testing.T) {
 }
 
 func TestPublicToolList(t *testing.T) {
-	s := newStack(t, "18.0", func(c *Config) { c.PublicToolList = true })
+	s := newStack(t, "18.0", func(c *testConfig) { c.PublicToolList = true })
 	// Letta lists tools with the literal template default.
 	cs, err := s.connect(t, "Bearer system-api-key")
 	if err != nil {
@@ -189,7 +191,7 @@ func TestPublicToolList(t *testing.T) {
 }
 
 func TestReadOnlyMode(t *testing.T) {
-	s := newStack(t, "19.0", func(c *Config) { c.Policy = tools.Policy{ReadOnly: true} })
+	s := newStack(t, "19.0", func(c *testConfig) { c.Policy = tools.Policy{ReadOnly: true} })
 	cs, err := s.connect(t, "Bearer "+fakeodoo.AdminKey)
 	if err != nil {
 		t.Fatal(err)
@@ -265,7 +267,7 @@ func TestResultsAreJSON(t *testing.T) {
 }
 
 func TestRateLimitPerUser(t *testing.T) {
-	s := newStack(t, "18.0", func(c *Config) { c.Rate = limits.NewRate(0.001, 2) })
+	s := newStack(t, "18.0", func(c *testConfig) { c.Rate = limits.NewRate(0.001, 2) })
 	admin := basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey)
 	for i := range 2 {
 		if resp := s.post(t, admin, initializeBody); resp.StatusCode != http.StatusOK {
@@ -308,7 +310,7 @@ func (s *syncBuffer) String() string {
 // records touched, outcome and duration; never values or secrets.
 func TestAuditLine(t *testing.T) {
 	logs := &syncBuffer{}
-	s := newStack(t, "18.0", func(c *Config) {
+	s := newStack(t, "18.0", func(c *testConfig) {
 		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 	auth := basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey)
@@ -362,7 +364,7 @@ func TestAuditLine(t *testing.T) {
 // default of its header template) lists all tools and runs none.
 func TestListingTokenCannotCallTools(t *testing.T) {
 	var tokens *auth.Tokens
-	s := newStack(t, "18.0", func(c *Config) {
+	s := newStack(t, "18.0", func(c *testConfig) {
 		var err error
 		tokens, err = auth.NewTokens("listing-test-signing-key-0123456789abcdef", "odoo", 0, nil)
 		if err != nil {
@@ -386,5 +388,92 @@ func TestListingTokenCannotCallTools(t *testing.T) {
 	}
 	if n := s.fake.Requests(); n != 0 {
 		t.Fatalf("the listing token reached Odoo %d times", n)
+	}
+}
+
+// countingAuth counts credential checks.
+type countingAuth struct {
+	Authenticator
+	n atomic.Int64
+}
+
+func (c *countingAuth) Authenticate(ctx context.Context, header string) (*auth.Identity, error) {
+	c.n.Add(1)
+	return c.Authenticator.Authenticate(ctx, header)
+}
+
+// One tool call checks its caller once, at the edge, stateless or in a
+// stateful session; and in a stateful session each request runs as the
+// credential it carries, not the session's first.
+func TestCallerResolvedOnce(t *testing.T) {
+	for _, stateful := range []bool{false, true} {
+		var counter *countingAuth
+		s := newStack(t, "18.0", func(c *testConfig) {
+			counter = &countingAuth{Authenticator: c.Auth}
+			c.Auth, c.Stateful = counter, stateful
+		})
+		cs, err := s.connect(t, basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		counter.n.Store(0)
+		res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_retriever",
+			Arguments: map[string]any{"model": "res.users", "domain": []any{[]any{"id", "=", fakeodoo.AdminUID}}, "fields": []string{"login"}}})
+		if err != nil || res.IsError {
+			t.Fatalf("stateful=%v: call: %v %+v", stateful, err, res)
+		}
+		if n := counter.n.Load(); n != 1 {
+			t.Errorf("stateful=%v: one tool call checked its credential %d times, want 1", stateful, n)
+		}
+	}
+}
+
+// In a stateful session, each request runs as the credential it carries:
+// the SDK runs handlers under the session's first request's context, and
+// the identity must not come from there.
+func TestStatefulSessionCallerPerRequest(t *testing.T) {
+	logs := &syncBuffer{}
+	s := newStack(t, "18.0", func(c *testConfig) {
+		c.Stateful = true
+		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	admin := basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey)
+	demo := basicHeader(fakeodoo.DemoLogin, fakeodoo.DemoKey)
+	send := func(authorization, session, body string) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, s.mcp.URL+"/mcp", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Authorization", authorization)
+		if session != "" {
+			req.Header.Set("Mcp-Session-Id", session)
+			req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	init := send(admin, "", initializeBody)
+	session := init.Header.Get("Mcp-Session-Id")
+	if init.StatusCode != http.StatusOK || session == "" {
+		t.Fatalf("initialize: %d, session %q", init.StatusCode, session)
+	}
+	io.Copy(io.Discard, init.Body)
+	send(admin, session, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	resp := send(demo, session, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"odoo_record_retriever","arguments":{"model":"res.partner","fields":["name"],"limit":1}}}`)
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "records") {
+		t.Fatalf("tools/call: %d %s", resp.StatusCode, body)
+	}
+	var line map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if json.Unmarshal([]byte(l), &line) == nil && line["msg"] == "tool call" {
+			break
+		}
+	}
+	if line["msg"] != "tool call" || line["uid"] != float64(fakeodoo.DemoUID) {
+		t.Errorf("the call did not run as the demo user who sent it (uid %d); audit line: %v", fakeodoo.DemoUID, line)
 	}
 }

@@ -19,7 +19,7 @@ type InProcess struct {
 
 // InProcess returns the endpoint's in-process tool runner.
 func (ep *Endpoint) InProcess() *InProcess {
-	return &InProcess{ep: ep, runner: tools.NewRunner(tools.Deps{Odoo: ep.cfg.Odoo, Policy: ep.cfg.Policy, Logger: ep.cfg.Logger})}
+	return &InProcess{ep: ep, runner: tools.NewRunner(tools.Deps{Odoo: ep.cfg.Odoo, Policy: ep.cfg.Policy, Logger: ep.cfg.Logger, OnFieldsEvict: ep.cfg.OnFieldsEvict})}
 }
 
 // RunTool runs one tool as the identity's Odoo user; thread names the chat
@@ -30,26 +30,6 @@ func (p *InProcess) RunTool(ctx context.Context, id *auth.Identity, thread, name
 	ctx, touched := tools.WithAudit(ctx)
 	c := tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: p.ep.odooContext(id)}
 	text, isErr, err := p.runner.Call(ctx, c, name, args)
-	attrs := []any{"tool", name, "duration", time.Since(start), "db", id.DB, "uid", id.UID, "thread", thread, "via", "letta_client_tool"}
-	if touched.Model != "" {
-		attrs = append(attrs, "model", touched.Model)
-	}
-	if len(touched.IDs) > 0 {
-		attrs = append(attrs, "record_ids", auditIDs(touched.IDs), "records", len(touched.IDs))
-	}
-	outcome := "ok"
-	switch {
-	case err != nil:
-		outcome = "protocol_error"
-		p.ep.log.WarnContext(ctx, "tool call failed", append(attrs, "outcome", outcome, "error", err.Error())...)
-	case isErr:
-		outcome = "error"
-		p.ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
-	default:
-		p.ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
-	}
-	if p.ep.cfg.Metrics != nil {
-		p.ep.cfg.Metrics.ToolCall(name, outcome, time.Since(start))
-	}
+	p.ep.logCall(ctx, start, name, touched, id, isErr, err, "thread", thread, "via", "letta_client_tool")
 	return text, isErr, err
 }

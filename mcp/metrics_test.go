@@ -10,10 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/metrics"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
@@ -32,13 +31,12 @@ func metricsStack(t *testing.T, rate *limits.Rate) (mcpURL string, scrape func()
 		t.Fatal(err)
 	}
 	m := metrics.New()
-	ep := New(Config{Odoo: client, Auth: auth.NewAuthenticator(client, auth.Options{}), Version: "test", Metrics: m, Rate: rate})
-	app := NewEcho(ep, HTTPConfig{Metrics: m})
+	ep := New(Config{Odoo: client, Auth: auth.NewAuthenticator(client, auth.Options{}), Version: "test", Metrics: m})
 	h, err := m.Handler(metricsToken)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.GET("/metrics", echo.WrapHandler(h))
+	app := appFor(ep, httpapp.Config{Metrics: m, MetricsHandler: h, Rate: rate})
 	srv := httptest.NewServer(app)
 	t.Cleanup(srv.Close)
 	return srv.URL, func() string {

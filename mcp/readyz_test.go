@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
@@ -43,9 +44,9 @@ func TestReadyzSaysWhyWithoutDetails(t *testing.T) {
 				t.Fatal(err)
 			}
 			logs := &syncBuffer{}
-			app := NewEcho(New(Config{Odoo: client, Version: "test"}), HTTPConfig{
+			app := appFor(New(Config{Odoo: client, Version: "test"}), httpapp.Config{
 				Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-				Ready:  func(ctx context.Context) error { _, err := client.Version(ctx); return err },
+				Ready:  readyOf(func(ctx context.Context) error { _, err := client.Version(ctx); return err }),
 			})
 			srv := httptest.NewServer(app)
 			t.Cleanup(srv.Close)
@@ -80,7 +81,7 @@ func must[T any](v T, err error) T {
 
 func TestRequestLogDurationInMilliseconds(t *testing.T) {
 	logs := &syncBuffer{}
-	app := NewEcho(New(Config{Version: "test"}), HTTPConfig{Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	app := appFor(New(Config{Version: "test"}), httpapp.Config{Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	srv := httptest.NewServer(app)
 	t.Cleanup(srv.Close)
 	resp, err := http.Get(srv.URL + "/healthz")

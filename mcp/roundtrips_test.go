@@ -39,7 +39,8 @@ func TestSteadyLoadKeepsOdooConnectionsAndOneRequestPerCall(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mcpSrv := httptest.NewServer(NewEcho(New(Config{Odoo: client, Auth: auth.NewAuthenticator(client, auth.Options{TTL: time.Hour}), Version: "test"}), HTTPConfig{}))
+			cfg := Config{Odoo: client, Auth: auth.NewAuthenticator(client, auth.Options{TTL: time.Hour}), Version: "test"}
+			mcpSrv := httptest.NewServer(testApp(New(cfg), testConfig{Config: cfg}))
 			t.Cleanup(mcpSrv.Close)
 			authz := basicHeader(fakeodoo.AdminLogin, fakeodoo.AdminKey)
 			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: concurrency}}

@@ -1,6 +1,8 @@
-// Package mcp serves the Odoo tools over the Model Context Protocol
-// (Streamable HTTP at /mcp): the go-sdk server, its HTTP handler, and the
-// authentication in front of it.
+// Package mcp adapts the Odoo tools to the Model Context Protocol: one
+// go-sdk server, built once, served over Streamable HTTP (Handler, mounted
+// by the HTTP application, which checks credentials first) or over stdio
+// (ServeStdio). It filters the tool list, resolves the caller of a tool
+// call from the identity found at the edge, and writes the audit line.
 package mcp
 
 import (
@@ -8,54 +10,52 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"time"
 
+	gomcpauth "github.com/modelcontextprotocol/go-sdk/auth"
 	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
-	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
 
-// Authenticator resolves an Authorization header to an Odoo identity.
+// Authenticator resolves an Authorization header to an Odoo identity (used
+// over stdio, where there is no HTTP edge).
 type Authenticator interface {
 	Authenticate(ctx context.Context, header string) (*auth.Identity, error)
 }
 
 // Config wires the MCP endpoint.
 type Config struct {
-	Odoo   tools.Odoo
+	Odoo tools.Odoo
+	// Auth checks the stdio credential on every call; over HTTP the
+	// application checks credentials before the endpoint sees a request.
 	Auth   Authenticator
 	Policy tools.Policy
 	// Context is merged into every Odoo call's context (e.g.
 	// allowed_company_ids); the user's own lang and tz come first.
 	Context map[string]any
-	// PublicToolList lets initialize and tools/list through without a valid
-	// credential, for Letta servers that list tools with a placeholder key.
-	PublicToolList bool
 	// Stateful keeps MCP sessions in memory (Mcp-Session-Id). The default,
 	// stateless, lets any replica serve any request.
 	Stateful bool
 	// JSONResponse answers POSTs with application/json instead of SSE.
 	JSONResponse bool
 	MaxBodyBytes int64
-	// Rate limits requests per caller (nil: no limit).
-	Rate *limits.Rate
 	// Metrics, when set, counts tool calls by tool and outcome.
 	Metrics interface {
 		ToolCall(tool, outcome string, d time.Duration)
 	}
-	// ResourceMetadataURL, when set (OAuth on), is named in the Bearer
-	// challenge of every 401 so that OAuth clients find the authorization
-	// server (RFC 9728).
-	ResourceMetadataURL string
-	Version             string
-	Logger              *slog.Logger
+	// OnFieldsEvict, when set, counts entries pushed out of the tools'
+	// bounded fields_get cache.
+	OnFieldsEvict func()
+	Version       string
+	Logger        *slog.Logger
 }
 
-// Endpoint is the /mcp handler with its SDK server.
+// Endpoint is the SDK server with the tools, and its HTTP handler.
 type Endpoint struct {
 	cfg     Config
 	server  *gomcp.Server
@@ -68,6 +68,8 @@ type Endpoint struct {
 	readTools map[string]bool
 	// requests in flight, so that a tool call ends with its HTTP request
 	requests requests
+	// stdio is the credential of the stdio session, checked per call.
+	stdio string
 }
 
 // unknownTool is the one metric label and audit value of every tool name
@@ -110,8 +112,12 @@ func New(cfg Config) *Endpoint {
 		Policy: cfg.Policy,
 		Caller: ep.caller,
 		Logger: cfg.Logger,
+
+		OnFieldsEvict: cfg.OnFieldsEvict,
 	})
-	ep.server.AddReceivingMiddleware(ep.cancelWithRequest, ep.filterToolList, ep.audit)
+	// Outermost first: the caller and request id are in the context
+	// before the tool list is filtered or a call is audited.
+	ep.server.AddReceivingMiddleware(ep.resolve, mcpRequestID, ep.cancelWithRequest, ep.filterToolList, ep.audit)
 	sdk := gomcp.NewStreamableHTTPHandler(func(*http.Request) *gomcp.Server { return ep.server },
 		&gomcp.StreamableHTTPOptions{
 			Stateless:           !cfg.Stateful,
@@ -119,59 +125,128 @@ func New(cfg Config) *Endpoint {
 			MaxRequestBodyBytes: cfg.MaxBodyBytes,
 			Logger:              sdkLog,
 		})
-	ep.handler = ep.authenticate(sdk)
+	var h http.Handler = sdk
+	if cfg.Stateful {
+		h = handOver(sdk)
+	}
+	ep.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del(requestHeader)
+		defer ep.requests.track(r)()
+		h.ServeHTTP(w, r)
+	})
 	return ep
 }
 
-// ServeHTTP serves /mcp.
-func (ep *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r.Header.Del(requestHeader)
-	defer ep.requests.track(r)()
-	ep.handler.ServeHTTP(w, r)
-}
+// Handler serves /mcp. The caller must already be checked: it is read from
+// the request's context (auth.IdentityFrom); a request without one is
+// anonymous (listing only, when the application allows it).
+func (ep *Endpoint) Handler() http.Handler { return ep.handler }
+
+// ReadOnlyRefuses reports whether tool is one a read-only caller (an
+// OAuth grant without odoo.write) may not call: a registered tool that
+// writes. The HTTP application refuses such a call before the endpoint
+// sees it, with the scope to ask for.
+func (ep *Endpoint) ReadOnlyRefuses(tool string) bool { return ep.known[tool] && !ep.readTools[tool] }
 
 // Server is the underlying SDK server (for in-process transports).
 func (ep *Endpoint) Server() *gomcp.Server { return ep.server }
 
-// caller resolves the Odoo user of a tool call. The HTTP middleware has
-// already checked the credential, so this is a cache hit; resolving from
-// the request's own headers keeps it right in stateful sessions too.
-func (ep *Endpoint) caller(ctx context.Context, req *gomcp.CallToolRequest) (tools.Caller, error) {
-	id, err := ep.identity(ctx, req.Extra)
-	if err != nil {
-		return tools.Caller{}, err
-	}
-	if id.Thread != nil && !slices.Contains(id.Thread.Tools, req.Params.Name) {
-		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s is not enabled for this thread", req.Params.Name)}
-	}
-	if id.ReadOnly && !ep.readTools[req.Params.Name] {
-		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s writes, and this grant may only read (scope odoo.write needed)", req.Params.Name)}
-	}
-	if a, ok := ctx.Value(callerKey{}).(*callerSeen); ok {
-		a.id = id // for the audit line: no second lookup
-	}
-	c := tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: ep.odooContext(id)}
-	return c, nil
+// handOver passes the identity the HTTP application resolved to the SDK of
+// a stateful endpoint, which hands every message the TokenInfo of the HTTP
+// request that carried it (RequestExtra.TokenInfo): in a stateful session
+// the handlers run under the context of the session's first request, so a
+// context value alone would name the wrong caller. (Stateless, each request
+// is its own session and its context reaches the handlers.) The SDK's only way in for a TokenInfo
+// is its bearer-token middleware, which reads "Bearer <token>": the request
+// goes through it with a stand-in header, and the caller's own header is
+// back before the SDK reads the request.
+func handOver(sdk http.Handler) http.Handler {
+	restore := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if orig, ok := r.Context().Value(origAuthorization{}).([]string); ok {
+			r.Header["Authorization"] = orig
+		}
+		sdk.ServeHTTP(w, r)
+	})
+	bearer := gomcpauth.RequireBearerToken(func(ctx context.Context, _ string, _ *http.Request) (*gomcpauth.TokenInfo, error) {
+		return &gomcpauth.TokenInfo{Extra: map[string]any{identityExtra: auth.IdentityFrom(ctx)}}, nil
+	}, &gomcpauth.RequireBearerTokenOptions{AllowMissingExpiration: true})(restore)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if auth.IdentityFrom(r.Context()) == nil {
+			sdk.ServeHTTP(w, r)
+			return
+		}
+		// The header map is the request's own (already read by the
+		// application); it is restored in place, not copied.
+		r = r.WithContext(context.WithValue(r.Context(), origAuthorization{}, r.Header["Authorization"]))
+		r.Header["Authorization"] = bearerStandIn
+		bearer.ServeHTTP(w, r)
+	})
 }
 
-// callerKey carries a *callerSeen from the audit middleware to caller,
-// which records the identity it resolved.
-type callerKey struct{}
+type origAuthorization struct{}
 
-type callerSeen struct{ id *auth.Identity }
+var bearerStandIn = []string{"Bearer resolved-at-the-edge"}
 
-func (ep *Endpoint) identity(ctx context.Context, extra *gomcp.RequestExtra) (*auth.Identity, error) {
-	if extra == nil || extra.Header == nil {
-		return nil, errors.New("authentication required")
+// identityExtra is the TokenInfo.Extra key of the caller's *auth.Identity.
+const identityExtra = "odoo-mcp.identity"
+
+// authErrKey carries why a message has no caller (stdio: the credential
+// check failed).
+type authErrKey struct{}
+
+// resolve finds the caller of each message once and puts it in the
+// context (auth.WithIdentity) for everything after it: the identity the
+// HTTP application checked (stateless: in the request's context, already
+// there; stateful: in the message's TokenInfo; none for an anonymous
+// listing), or over stdio the session's credential checked now (through
+// the authenticator's cache, so a key revoked in Odoo stops working within
+// its TTL).
+func (ep *Endpoint) resolve(next gomcp.MethodHandler) gomcp.MethodHandler {
+	return func(ctx context.Context, method string, req gomcp.Request) (gomcp.Result, error) {
+		if method != "tools/call" && method != "tools/list" {
+			return next(ctx, method, req)
+		}
+		var id *auth.Identity
+		var err error
+		extra := req.GetExtra()
+		switch {
+		case extra != nil && extra.TokenInfo != nil:
+			id, _ = extra.TokenInfo.Extra[identityExtra].(*auth.Identity)
+		case ep.stdio != "" && ep.cfg.Auth != nil:
+			id, err = ep.cfg.Auth.Authenticate(ctx, ep.stdio)
+		case !ep.cfg.Stateful:
+			// Stateless HTTP: the request's own context, from the edge.
+			if id = auth.IdentityFrom(ctx); id != nil {
+				return next(ctx, method, req)
+			}
+		}
+		// Set even when nil: a stateful session's context may still carry
+		// its first request's caller.
+		ctx = auth.WithIdentity(ctx, id)
+		if err != nil {
+			ctx = context.WithValue(ctx, authErrKey{}, err)
+		}
+		return next(ctx, method, req)
 	}
-	id, err := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization"))
-	if err != nil {
-		return nil, fmt.Errorf("authentication failed: %w", err)
+}
+
+// caller is the Odoo user of a tool call, as resolved for the message.
+func (ep *Endpoint) caller(ctx context.Context, req *gomcp.CallToolRequest) (tools.Caller, error) {
+	id := auth.IdentityFrom(ctx)
+	aerr, _ := ctx.Value(authErrKey{}).(error)
+	switch {
+	case aerr != nil:
+		return tools.Caller{}, fmt.Errorf("authentication failed: %w", aerr)
+	case id == nil:
+		return tools.Caller{}, errors.New("authentication required")
+	case id.Thread != nil && id.Thread.Listing:
+		return tools.Caller{}, errors.New("this token can list tools but not call them")
+	case id.Thread != nil && !slices.Contains(id.Thread.Tools, req.Params.Name):
+		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s is not enabled for this thread", req.Params.Name)}
+	case id.ReadOnly && !ep.readTools[req.Params.Name]:
+		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s writes, and this grant may only read (scope odoo.write needed)", req.Params.Name)}
 	}
-	if id.Thread != nil && id.Thread.Listing {
-		return nil, errors.New("this token can list tools but not call them")
-	}
-	return id, nil
+	return tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: ep.odooContext(id)}, nil
 }
 
 // odooContext is the user's context with the configured context on top.
@@ -204,12 +279,11 @@ func (ep *Endpoint) filterToolList(next gomcp.MethodHandler) gomcp.MethodHandler
 		}
 		var thread []string
 		restrict, readOnly := false, false
-		if extra := req.GetExtra(); extra != nil && extra.Header != nil {
-			id, aerr := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization"))
-			if aerr == nil && id.Thread != nil && !id.Thread.Listing {
+		if id := auth.IdentityFrom(ctx); id != nil {
+			if id.Thread != nil && !id.Thread.Listing {
 				thread, restrict = id.Thread.Tools, true
 			}
-			readOnly = aerr == nil && id.ReadOnly
+			readOnly = id.ReadOnly
 		}
 		kept := make([]*gomcp.Tool, 0, len(list.Tools))
 		for _, t := range list.Tools {
@@ -250,54 +324,52 @@ func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 		}
 		start := time.Now()
 		ctx, touched := tools.WithAudit(ctx)
-		seen := &callerSeen{}
-		res, err := next(context.WithValue(ctx, callerKey{}, seen), method, req)
+		res, err := next(ctx, method, req)
 		params, _ := req.GetParams().(*gomcp.CallToolParamsRaw)
-		name := toolName(params)
-		label := ep.toolLabel(name)
-		attrs := []any{"tool", label, "duration_ms", millis(time.Since(start))}
-		if label != name {
-			// Say what was asked for, bounded: the name is the caller's.
-			attrs = append(attrs, "requested_tool", truncateName(name))
-		}
-		if touched.Model != "" {
-			attrs = append(attrs, "model", touched.Model)
-		}
-		if len(touched.IDs) > 0 {
-			attrs = append(attrs, "record_ids", auditIDs(touched.IDs), "records", len(touched.IDs))
-		}
-		id := seen.id
-		if extra := req.GetExtra(); id == nil && extra != nil && extra.Header != nil {
-			// The call ended before its caller was resolved (bad
-			// arguments, say): look the credential up here.
-			if found, aerr := ep.cfg.Auth.Authenticate(ctx, extra.Header.Get("Authorization")); aerr == nil {
-				id = found
-			}
-		}
-		if id != nil {
-			attrs = append(attrs, "db", id.DB, "uid", id.UID)
-			if id.Thread != nil {
-				attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)
-			}
-			if id.OAuthClient != "" {
-				attrs = append(attrs, "oauth_client", truncateName(id.OAuthClient))
-			}
-		}
-		outcome := "ok"
-		switch r, _ := res.(*gomcp.CallToolResult); {
-		case err != nil:
-			outcome = "protocol_error"
-			ep.log.WarnContext(ctx, "tool call failed", append(attrs, "outcome", outcome, "error", err.Error())...)
-		case r != nil && r.IsError:
-			outcome = "error"
-			ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
-		default:
-			ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
-		}
-		if ep.cfg.Metrics != nil {
-			ep.cfg.Metrics.ToolCall(label, outcome, time.Since(start))
-		}
+		r, _ := res.(*gomcp.CallToolResult)
+		ep.logCall(ctx, start, toolName(params), touched, auth.IdentityFrom(ctx), r != nil && r.IsError, err)
 		return res, err
+	}
+}
+
+// logCall writes the audit line of one tool call and counts it, the same
+// for a call over MCP and one run in-process (extra attributes last).
+func (ep *Endpoint) logCall(ctx context.Context, start time.Time, name string, touched *tools.Audit, id *auth.Identity, isError bool, err error, extra ...any) {
+	label := ep.toolLabel(name)
+	attrs := []any{"tool", label, "duration_ms", millis(time.Since(start))}
+	if label != name {
+		// Say what was asked for, bounded: the name is the caller's.
+		attrs = append(attrs, "requested_tool", truncateName(name))
+	}
+	if touched.Model != "" {
+		attrs = append(attrs, "model", touched.Model)
+	}
+	if len(touched.IDs) > 0 {
+		attrs = append(attrs, "record_ids", auditIDs(touched.IDs), "records", len(touched.IDs))
+	}
+	if id != nil {
+		attrs = append(attrs, "db", id.DB, "uid", id.UID)
+		if id.Thread != nil {
+			attrs = append(attrs, "thread", id.Thread.Thread, "agent", id.Thread.AgentID)
+		}
+		if id.OAuthClient != "" {
+			attrs = append(attrs, "oauth_client", truncateName(id.OAuthClient))
+		}
+	}
+	attrs = append(attrs, extra...)
+	outcome := "ok"
+	switch {
+	case err != nil:
+		outcome = "protocol_error"
+		ep.log.WarnContext(ctx, "tool call failed", append(attrs, "outcome", outcome, "error", err.Error())...)
+	case isError:
+		outcome = "error"
+		ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
+	default:
+		ep.log.InfoContext(ctx, "tool call", append(attrs, "outcome", outcome)...)
+	}
+	if ep.cfg.Metrics != nil {
+		ep.cfg.Metrics.ToolCall(label, outcome, time.Since(start))
 	}
 }
 
@@ -309,6 +381,10 @@ func auditIDs(ids []int64) []int64 {
 	}
 	return ids
 }
+
+// millis is a duration in milliseconds (to the microsecond), for log lines:
+// the unit goes in the key (duration_ms), not bare nanoseconds.
+func millis(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 
 // truncateName bounds a caller-given name written in a log line.
 func truncateName(s string) string {

@@ -29,6 +29,7 @@ type Metrics struct {
 	threadOps    *prometheus.CounterVec
 	httpReqs     *prometheus.CounterVec
 	httpLatency  *prometheus.HistogramVec
+	evictions    *prometheus.CounterVec
 	usage        usageCounters // usage.go
 }
 
@@ -76,8 +77,11 @@ func New() *Metrics {
 		// OpenTelemetry's advised boundaries for http.server.request.duration.
 		Buckets: []float64{.005, .01, .025, .05, .075, .1, .25, .5, .75, 1, 2.5, 5, 7.5, 10},
 	}, httpLabels)
+	m.evictions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "odoo_mcp_cache_evictions_total", Help: "Entries pushed out of a full cache, by cache (credentials, fields, rate_limit): many mean the bound is too small, or a flood of distinct keys.",
+	}, []string{"cache"})
 	for _, c := range []prometheus.Collector{m.toolCalls, m.toolLatency, m.odooRequests, m.odooLatency, m.authCache,
-		m.lettaReqs, m.openStreams, m.threadOps, m.httpReqs, m.httpLatency,
+		m.lettaReqs, m.openStreams, m.threadOps, m.httpReqs, m.httpLatency, m.evictions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
@@ -124,6 +128,22 @@ func (m *Metrics) AuthCache(hit bool) {
 	} else {
 		m.authCache.WithLabelValues("miss").Inc()
 	}
+}
+
+// Caches whose evictions are counted.
+const (
+	CacheCredentials = "credentials"
+	CacheFields      = "fields"
+	CacheRateLimit   = "rate_limit"
+)
+
+// CacheEvicted returns the hook that counts evictions of one cache.
+func (m *Metrics) CacheEvicted(cache string) func() {
+	if m == nil {
+		return nil
+	}
+	c := m.evictions.WithLabelValues(cache)
+	return c.Inc
 }
 
 // LettaRequest records one request to Letta: status 0 means it got no answer.

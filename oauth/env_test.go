@@ -17,6 +17,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/oauth"
 	"github.com/odoo-mcp/odoo-mcp/oauth/oauthtest"
@@ -97,14 +98,16 @@ func newEnv(t *testing.T, mutate ...func(*oauth.Config)) *env {
 		t.Fatal(err)
 	}
 	ep := mcp.New(mcp.Config{
-		Odoo: client, Auth: e.as.Authenticator(e.authn), ResourceMetadataURL: e.as.ResourceMetadataURL(),
-		Policy: tools.Policy{DefaultLimit: 100, MaxLimit: 1000}, Version: "test", Logger: log,
+		Odoo: client, Policy: tools.Policy{DefaultLimit: 100, MaxLimit: 1000}, Version: "test", Logger: log,
+	})
+	// The HTTP application as serve wires it with OAuth on.
+	app := httpapp.New(httpapp.Config{
+		MCP: ep.Handler(), Auth: e.authn, MCPAuth: e.as.Authenticator(e.authn),
+		ResourceMetadataURL: e.as.ResourceMetadataURL(), ReadOnlyRefuses: ep.ReadOnlyRefuses,
+		Public: []httpapp.Mount{{Paths: oauth.Paths(), Handler: e.as}}, Logger: log,
 	})
 	mux := http.NewServeMux()
-	for _, p := range oauth.Paths() {
-		mux.Handle(p, e.as)
-	}
-	mux.Handle("/mcp", ep)
+	mux.Handle("/", app)
 	// What any other route does with a credential (the thread API): the
 	// plain authenticator, which knows nothing of OAuth tokens.
 	mux.HandleFunc("/other", func(w http.ResponseWriter, r *http.Request) {

@@ -99,7 +99,11 @@ The result is JSON: groups, each with values (per group_by entry: value, and dis
 			}, "model", "group_by", "aggregates", "groups", "count", "offset", "limit", "has_more"),
 			Annotations: annotations(true, false, true),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.aggregate) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.aggregate, audited[aggregatorArgs, aggregatorResult]{
+				model: func(a aggregatorArgs) string { return a.Model },
+			})
+		},
 	}
 }
 

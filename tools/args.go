@@ -171,6 +171,8 @@ func decodePairs(data []byte, keyName, what string) ([]pair, error) {
 			if err := d.Decode(&p.value); err != nil {
 				return nil, argErrorf("%s pair %d (%s): %v", what, i+1, p.key, err)
 			}
+			// The schema gives lists as JSON text (see schema.go).
+			p.value = decodeJSONString(p.value)
 			out = append(out, p)
 		}
 		return out, nil

@@ -30,15 +30,6 @@ func auditOf(ctx context.Context) *Audit {
 	return a
 }
 
-// touched is implemented by results that know which records they touched.
-type touched interface{ touchedIDs() []int64 }
-
-func (r retrieverResult) touchedIDs() []int64 { return recordIDs(r.Records) }
-func (r creatorResult) touchedIDs() []int64   { return createdIDs(r.Records) }
-func (r updaterResult) touchedIDs() []int64   { return r.IDs }
-func (r unlinkerResult) touchedIDs() []int64  { return createdIDs(r.DeletedRecords) }
-func (r executorResult) touchedIDs() []int64  { return r.RecordIDs }
-
 func createdIDs(rs []createdRecord) []int64 {
 	out := make([]int64, len(rs))
 	for i, r := range rs {

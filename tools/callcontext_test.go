@@ -44,7 +44,7 @@ func TestCallContextMerge(t *testing.T) {
 			}})
 			req := &mcpCallToolRequest{}
 			req.Params = &mcpCallToolParamsRaw{Name: "odoo_record_retriever", Arguments: json.RawMessage(`{"model":"res.partner","fields":["name"]` + tc.arg + `}`)}
-			res, err := handle(e, e.retrieve)(context.Background(), req)
+			res, err := handle(e, e.retrieve, audited[retrieverArgs, retrieverResult]{})(context.Background(), req)
 			if err != nil || res.IsError {
 				t.Fatalf("%v %s", err, text(res))
 			}

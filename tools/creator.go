@@ -45,7 +45,7 @@ func creator() Tool {
 Values are lists of {"field": ..., "value": ...} pairs (a strict shape every LLM provider accepts):
 - one record: {"model": "res.partner", "fields": [{"field": "name", "value": "Jane Doe"}, {"field": "email", "value": "jane@example.com"}]}
 - several: {"model": "res.partner", "records": [[{"field": "name", "value": "Acme"}, {"field": "is_company", "value": true}], [{"field": "name", "value": "Bob"}]]}
-many2one values are record ids (e.g. {"field": "country_id", "value": 21}); many2many/one2many take command lists such as [[6, 0, [1, 2]]]. Give either fields or records (the other as an empty list).
+many2one values are record ids (e.g. {"field": "country_id", "value": 21}); many2many/one2many take command lists, as JSON text: "[[6, 0, [1, 2]]]". Give either fields or records (the other as an empty list).
 
 Returns the created ids and display names.`,
 			InputSchema: object(schema{
@@ -66,7 +66,12 @@ Returns the created ids and display names.`,
 			}, "model", "records", "count", "message"),
 			Annotations: annotations(false, false, false),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.create) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.create, audited[creatorArgs, creatorResult]{
+				model:   func(a creatorArgs) string { return a.Model },
+				touched: func(r creatorResult) []int64 { return createdIDs(r.Records) },
+			})
+		},
 	}
 }
 

@@ -96,7 +96,7 @@ func methodExecutor() Tool {
 			Description: `VERY HIGH RISK TOOL: calls any public method of an Odoo model as the calling Odoo user, e.g. action_confirm on a sale.order. Ask the user for explicit confirmation before EVERY call.
 
 - record_ids: run the method on these records (e.g. [42]); empty list for a model-level call.
-- args: positional arguments after the records, e.g. [[["is_company", "=", true]]] for search. On Odoo 19 and later (JSON-2, named arguments only) they are mapped to the method's parameters as Odoo describes them (odoo_model_inspector lists them); where Odoo will not describe them, use kwargs.
+- args: positional arguments after the records; a list or object as JSON text, e.g. ["[[\"is_company\", \"=\", true]]"] for search. On Odoo 19 and later (JSON-2, named arguments only) they are mapped to the method's parameters as Odoo describes them (odoo_model_inspector lists them); where Odoo will not describe them, use kwargs.
 - kwargs: named arguments as {"name": ..., "value": ...} pairs, e.g. [{"name": "limit", "value": 5}].
 - allow_private: kept for odoo-llm compatibility; Odoo never lets private methods (_name) be called remotely, so they are always refused.
 
@@ -105,8 +105,8 @@ Returns Odoo's return value as JSON under result (null when the method returns n
 				"model":         modelProp(),
 				"method":        typed("string", "public method name, e.g. action_confirm, name_search, read_group"),
 				"record_ids":    arrayOf(typed("integer", ""), "ids of the records to call the method on; empty list for a model-level call"),
-				"args":          arrayOf(jsonValue("", 3), "positional arguments; empty list for none"),
-				"kwargs":        arrayOf(object(schema{"name": typed("string", "parameter name"), "value": jsonValue("parameter value", 3)}, "name", "value"), "named arguments; empty list for none"),
+				"args":          arrayOf(scalarOrJSON("one positional argument; a list or object as JSON text"), "positional arguments; empty list for none"),
+				"kwargs":        arrayOf(object(schema{"name": typed("string", "parameter name"), "value": scalarOrJSON("parameter value; a list or object as JSON text")}, "name", "value"), "named arguments; empty list for none"),
 				"allow_private": typed("boolean", "ignored: private methods are always refused"),
 			}, "model", "method"),
 			OutputSchema: outputObject(schema{
@@ -118,7 +118,12 @@ Returns Odoo's return value as JSON under result (null when the method returns n
 			}, "model", "method", "record_ids", "result", "message"),
 			Annotations: annotations(false, true, false),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.executeMethod) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.executeMethod, audited[executorArgs, executorResult]{
+				model:   func(a executorArgs) string { return a.Model },
+				touched: func(r executorResult) []int64 { return r.RecordIDs },
+			})
+		},
 	}
 }
 

@@ -48,7 +48,7 @@ func (e *env) fieldsOf(ctx context.Context, c Caller, model string) (map[string]
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil, fmt.Errorf("%w: fields_get of %s: %v", odoorpc.ErrProtocol, model, err)
 	}
-	e.fields.SetDefault(key, fields)
+	e.fields.Set(key, fields, e.FieldsTTL)
 	return fields, nil
 }
 

@@ -123,7 +123,11 @@ Methods: on Odoo 19 and later, the model's public methods as Odoo describes them
 			}, "model", "name", "field_count", "total_fields", "method_count", "total_methods", "methods_note", "summary"),
 			Annotations: annotations(true, false, true),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.inspect) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.inspect, audited[inspectorArgs, inspectorResult]{
+				model: func(a inspectorArgs) string { return a.Model },
+			})
+		},
 	}
 }
 
@@ -154,7 +158,7 @@ func (e *env) describeModel(ctx context.Context, c Caller, model string) (irMode
 	if len(rows) == 0 {
 		return irModel{}, &odoorpc.Error{Kind: odoorpc.ErrUnknownModel, Model: model}
 	}
-	e.fields.SetDefault(key, rows[0])
+	e.fields.Set(key, rows[0], e.FieldsTTL)
 	return rows[0], nil
 }
 

@@ -91,7 +91,7 @@ func (e *env) methodsOf(ctx context.Context, c Caller, model string) ([]methodEn
 	if err != nil {
 		// Refusals and a missing api_doc module last: remember them too.
 		if errors.Is(err, odoorpc.ErrAccessError) || errors.Is(err, odoorpc.ErrAccessDenied) || errors.Is(err, odoorpc.ErrNoModelDoc) {
-			e.fields.SetDefault(key, modelMethods{err: err})
+			e.fields.Set(key, modelMethods{err: err}, e.FieldsTTL)
 		}
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (e *env) methodsOf(ctx context.Context, c Caller, model string) ([]methodEn
 	if err != nil {
 		return nil, err
 	}
-	e.fields.SetDefault(key, modelMethods{methods: methods})
+	e.fields.Set(key, modelMethods{methods: methods}, e.FieldsTTL)
 	return methods, nil
 }
 

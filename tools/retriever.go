@@ -43,7 +43,7 @@ func retriever() Tool {
 
 Arguments:
 - model: technical model name, e.g. "res.partner".
-- domain: Odoo domain, a list of [field, operator, value] conditions combined with the prefix operators "&" (default), "|" and "!". Examples: [["is_company", "=", true]]; ["|", ["name", "ilike", "acme"], ["email", "ilike", "acme"]]; [["id", "in", [1, 2, 3]]]; [["country_id.code", "=", "BE"]]. Empty: all records.
+- domain: Odoo domain as JSON text, a list of [field, operator, value] conditions combined with the prefix operators "&" (default), "|" and "!". Examples: "[[\"is_company\", \"=\", true]]"; "[\"|\", [\"name\", \"ilike\", \"acme\"], [\"email\", \"ilike\", \"acme\"]]"; "[[\"id\", \"in\", [1, 2, 3]]]"; "[[\"country_id.code\", \"=\", \"BE\"]]". Empty ("" or "[]"): all records.
 - fields: fields to read. Empty: a compact default set (display_name and the useful stored fields; no images, html or one2many lists) — name the fields you need for anything else.
 - limit: how many records (0 = default 100; capped by the server's maximum).
 - offset: records to skip, for paging. order: e.g. "name asc, id desc".
@@ -51,7 +51,7 @@ Arguments:
 The result is JSON: records, count, has_more and next_offset (use it as offset to get the next page). many2one values are [id, "name"]; empty values are false.`,
 			InputSchema: object(schema{
 				"model":  modelProp(),
-				"domain": domainSchema("Odoo domain; empty list for all records"),
+				"domain": domainSchema("Odoo domain; empty for all records"),
 				"fields": arrayOf(typed("string", ""), "field names to read; empty list for the default set"),
 				"limit":  typed("integer", "maximum number of records; 0 for the default (100)"),
 				"offset": typed("integer", "number of records to skip; 0 to start at the first"),
@@ -70,7 +70,12 @@ The result is JSON: records, count, has_more and next_offset (use it as offset t
 			}, "model", "records", "count", "offset", "limit", "has_more", "fields"),
 			Annotations: annotations(true, false, true),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.retrieve) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.retrieve, audited[retrieverArgs, retrieverResult]{
+				model:   func(a retrieverArgs) string { return a.Model },
+				touched: func(r retrieverResult) []int64 { return recordIDs(r.Records) },
+			})
+		},
 	}
 }
 

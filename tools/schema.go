@@ -4,6 +4,17 @@ package tools
 // satisfy Letta's strict-mode classifier as listed (closed objects, plain
 // typed arrays, a type on every property, no $ref) and keep odoo-llm's
 // argument names. See letta.md §8 and the tests in letta_schema_test.go.
+//
+// They hold no anyOf either. Real Letta 0.11.7 (e2e/realletta) sends every
+// STRICT_COMPLIANT tool to OpenAI with "strict": true after rewriting it
+// with convert_to_structured_output, which needs a single "type" on every
+// node; on an anyOf it gives up and sends the schema unconverted, still
+// strict, with optional properties, and OpenAI refuses the whole request
+// (400 invalid_function_parameters). So what Odoo takes as arbitrary JSON
+// (domains, field values, method arguments) is described with what that
+// rewrite and OpenAI's strict mode both keep: a domain as JSON text, a value
+// as a scalar type list whose lists travel as JSON text. The handlers still
+// take real lists from clients that send them.
 
 type schema = map[string]any
 
@@ -27,38 +38,21 @@ func typed(t, desc string) schema {
 	return s
 }
 
-func anyOf(branches ...schema) schema { return schema{"anyOf": branches} }
-
-// scalar is a JSON scalar as Odoo takes it in domains and values.
-func scalar() []schema {
-	return []schema{typed("string", ""), typed("number", ""), typed("boolean", ""), typed("null", "")}
-}
-
-// jsonValue is a JSON value nested up to depth arrays deep: 3 covers Odoo's
-// x2many commands such as [[6, 0, [1, 2]]] and a domain passed as an
-// argument. Objects are left out on purpose: free-form objects break strict
-// mode.
-func jsonValue(desc string, depth int) schema {
-	level := scalar()
-	for range depth {
-		next := append(scalar(), schema{"type": "array", "items": anyOf(level...)})
-		level = next
-	}
-	s := anyOf(level...)
+// scalarOrJSON is a field value or method argument: a string, number,
+// boolean or null, where a string holding a JSON list or object (x2many
+// commands, a domain) is decoded by the handler (decodeJSONString).
+func scalarOrJSON(desc string) schema {
+	s := schema{"type": []any{"string", "number", "boolean", "null"}}
 	if desc != "" {
 		s["description"] = desc
 	}
 	return s
 }
 
-// domainSchema accepts Odoo's full domain syntax: prefix operators as strings
-// and [field, operator, value] conditions whose value may be a list.
+// domainSchema is Odoo's full domain syntax as JSON text (Domain also takes
+// a JSON list, or an empty string for all records).
 func domainSchema(desc string) schema {
-	condition := schema{
-		"type":  "array",
-		"items": jsonValue("", 2), // a value, a list of values, or an any/not any sub-domain
-	}
-	return arrayOf(anyOf(typed("string", `one of the operators "&", "|", "!"`), condition), desc)
+	return typed("string", desc+`, as JSON text: a list of [field, operator, value] conditions and the prefix operators "&", "|", "!", e.g. [["is_company", "=", true]]`)
 }
 
 // fieldValuesSchema is the strict replacement for odoo-llm's free-form
@@ -66,7 +60,7 @@ func domainSchema(desc string) schema {
 func fieldValuesSchema(desc string) schema {
 	pair := object(schema{
 		"field": typed("string", "technical field name, e.g. name or partner_id"),
-		"value": jsonValue("the value: text, number, boolean, null (to clear), a record id for many2one, or a list of x2many commands such as [[6, 0, [1, 2]]]", 3),
+		"value": scalarOrJSON("the value: text, number, boolean, null (to clear), a record id for many2one; a list as JSON text, such as \"[[6, 0, [1, 2]]]\" for x2many commands"),
 	}, "field", "value")
 	return arrayOf(pair, desc)
 }

@@ -2,11 +2,13 @@ package tools
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
+	"github.com/odoo-mcp/odoo-mcp/fakellm"
 	"github.com/odoo-mcp/odoo-mcp/internal/golden"
 )
 
@@ -54,7 +56,7 @@ func TestSchemasAreLettaStrictCompliant(t *testing.T) {
 // TestSchemasFollowLettaPracticalRules checks what the classifier does not:
 // letta.md §8 "practical rules" for schemas that survive Letta 0.11.7's
 // rewrite for OpenAI (closed objects everywhere, plain typed arrays with
-// typed items, no type arrays, no $ref, a type on every top-level property,
+// typed items, no type arrays but of scalars, no anyOf, no $ref, a type on every top-level property,
 // no required object whose fields are all optional).
 func TestSchemasFollowLettaPracticalRules(t *testing.T) {
 	for _, tool := range Inventory() {
@@ -73,8 +75,17 @@ func walkSchema(t *testing.T, tool, path string, node map[string]any) {
 	if _, ok := node["$ref"]; ok {
 		t.Errorf("%s%s: $ref", tool, path)
 	}
-	if _, ok := node["type"].([]any); ok {
-		t.Errorf("%s%s: type array", tool, path)
+	if types, ok := node["type"].([]any); ok {
+		// Letta 0.11.7's rewrite keeps a type list as it is, without items
+		// or properties: only scalar members survive it.
+		for _, ty := range types {
+			if ty == "array" || ty == "object" {
+				t.Errorf("%s%s: type array with %s", tool, path, ty)
+			}
+		}
+	}
+	if _, ok := node["anyOf"]; ok {
+		t.Errorf("%s%s: anyOf (Letta 0.11.7's rewrite for OpenAI gives up on it and sends the tool strict but unconverted)", tool, path)
 	}
 	switch node["type"] {
 	case "object":
@@ -173,4 +184,101 @@ func TestReadOnlyPolicyRemovesWritingTools(t *testing.T) {
 	if n := len(Enabled(Policy{})); n != 7 {
 		t.Fatalf("%d tools enabled by default", n)
 	}
+}
+
+// TestSchemasSurviveLetta0117ForOpenAI replays what real Letta 0.11.7 does
+// to each tool before calling an OpenAI model (found with e2e/realletta): it
+// adds its "thinking" and request_heartbeat arguments, rewrites the schema
+// with convert_to_structured_output (letta/llm_api/helpers.py, ported
+// below) and sends it with "strict": true; where the rewrite fails it sends
+// the schema unconverted, still strict. OpenAI's strict mode (as fakellm
+// checks it) must accept the result.
+func TestSchemasSurviveLetta0117ForOpenAI(t *testing.T) {
+	for _, tool := range Inventory() {
+		s := inputSchema(t, tool)
+		props := s["properties"].(map[string]any)
+		props["thinking"] = map[string]any{"type": "string", "description": "Deep inner monologue private to you only."}
+		props["request_heartbeat"] = map[string]any{"type": "boolean", "description": "Request an immediate heartbeat."}
+		sent, err := letta0117Structured(s)
+		if err != nil {
+			t.Errorf("%s: Letta 0.11.7's convert_to_structured_output fails (%v): the tool goes out strict and unconverted", tool.Def.Name, err)
+			sent = s
+		}
+		b, _ := json.Marshal(sent)
+		if msg := fakellm.StrictProblem(b); msg != "" {
+			t.Errorf("%s: OpenAI strict mode would refuse what Letta 0.11.7 sends: %s", tool.Def.Name, msg)
+		}
+	}
+}
+
+// letta0117Structured ports convert_to_structured_output of Letta 0.11.7:
+// every property required, only type/description/properties/items (and enum
+// at the top) kept; a node without "type" (anyOf), an object without
+// properties or an array without items is an error.
+func letta0117Structured(params map[string]any) (map[string]any, error) {
+	props := map[string]any{}
+	var required []any
+	for name, raw := range params["properties"].(map[string]any) {
+		d := raw.(map[string]any)
+		if _, ok := d["type"]; !ok {
+			// KeyError in Letta: the model request fails outright.
+			return nil, fmt.Errorf("top-level property %s has no type", name)
+		}
+		var err error
+		switch d["type"] {
+		case "object", "array":
+			props[name], err = letta0117Helper(d)
+		default:
+			p := map[string]any{"type": d["type"], "description": d["description"]}
+			if e, ok := d["enum"]; ok {
+				p["enum"] = e
+			}
+			props[name] = p
+		}
+		if err != nil {
+			return nil, err
+		}
+		required = append(required, name)
+	}
+	return map[string]any{"type": "object", "properties": props, "additionalProperties": false, "required": required}, nil
+}
+
+func letta0117Helper(p map[string]any) (map[string]any, error) {
+	ty, ok := p["type"]
+	if !ok {
+		return nil, fmt.Errorf("property %v is missing a type", p)
+	}
+	out := map[string]any{"type": ty}
+	if d, ok := p["description"]; ok {
+		out["description"] = d
+	}
+	switch ty {
+	case "object":
+		props, ok := p["properties"].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("object %v is missing properties", p)
+		}
+		conv := map[string]any{}
+		var req []any
+		for k, v := range props {
+			c, err := letta0117Helper(v.(map[string]any))
+			if err != nil {
+				return nil, err
+			}
+			conv[k] = c
+			req = append(req, k)
+		}
+		out["properties"], out["additionalProperties"], out["required"] = conv, false, req
+	case "array":
+		items, ok := p["items"].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("array %v is missing items", p)
+		}
+		c, err := letta0117Helper(items)
+		if err != nil {
+			return nil, err
+		}
+		out["items"] = c
+	}
+	return out, nil
 }

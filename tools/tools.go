@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	gocache "github.com/patrickmn/go-cache"
 
+	"github.com/odoo-mcp/odoo-mcp/internal/boundcache"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 )
 
@@ -45,11 +45,17 @@ type Deps struct {
 	Policy Policy
 	Caller CallerFunc
 	Logger *slog.Logger
-	// Fields caches fields_get answers per database, user, model and
-	// language; nil gets a cache with FieldsTTL.
-	Fields    *gocache.Cache
-	FieldsTTL time.Duration
+	// FieldsTTL is how long fields_get answers are reused, per database,
+	// user, model and language (default 10 minutes). FieldsCacheSize bounds
+	// how many are held (default DefaultFieldsCacheSize): the model name is
+	// the caller's. OnFieldsEvict, when set, counts entries pushed out.
+	FieldsTTL       time.Duration
+	FieldsCacheSize int
+	OnFieldsEvict   func()
 }
+
+// DefaultFieldsCacheSize is the default bound of the fields_get cache.
+const DefaultFieldsCacheSize = 1000
 
 // Tool couples a tool's definition with its handler.
 type Tool struct {
@@ -105,7 +111,7 @@ func Listed(p Policy) map[string]bool {
 // env is the shared state behind the handlers.
 type env struct {
 	Deps
-	fields *gocache.Cache
+	fields *boundcache.Cache[string, any]
 }
 
 func newEnv(d Deps) *env {
@@ -115,12 +121,11 @@ func newEnv(d Deps) *env {
 	if d.FieldsTTL <= 0 {
 		d.FieldsTTL = 10 * time.Minute
 	}
-	c := d.Fields
-	if c == nil {
-		c = gocache.New(d.FieldsTTL, 2*d.FieldsTTL)
+	if d.FieldsCacheSize <= 0 {
+		d.FieldsCacheSize = DefaultFieldsCacheSize
 	}
 	d.Policy = d.Policy.withDefaults()
-	return &env{Deps: d, fields: c}
+	return &env{Deps: d, fields: boundcache.New[string, any](d.FieldsCacheSize, d.OnFieldsEvict)}
 }
 
 // guard applies the read-only policy on every call (not only in the listing)
@@ -157,17 +162,25 @@ func (e *env) execute(ctx context.Context, c Caller, call odoorpc.Call) (json.Ra
 	return e.Odoo.Execute(ctx, c.Credentials, call)
 }
 
+// audited is what a tool tells the audit line about one call: the model its
+// arguments name and the records its result touched. Each tool declares it
+// beside its definition, so that adding a tool touches one file.
+type audited[In any, Out any] struct {
+	model   func(In) string
+	touched func(Out) []int64 // nil: the call touches no records
+}
+
 // handle wraps the common shape of every handler: decode arguments, resolve
 // the caller, run, and turn the outcome into a result.
-func handle[In any, Out any](e *env, run func(ctx context.Context, c Caller, in In) (Out, error)) mcp.ToolHandler {
+func handle[In any, Out any](e *env, run func(ctx context.Context, c Caller, in In) (Out, error), a audited[In, Out]) mcp.ToolHandler {
 	return func(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		in, err := decodeArgs[In](req.Params.Arguments)
 		if err != nil {
 			return errorResult(err), nil
 		}
 		audit := auditOf(ctx)
-		if audit != nil {
-			audit.Model = modelOf(in)
+		if audit != nil && a.model != nil {
+			audit.Model = a.model(in)
 		}
 		c, err := e.caller(ctx, req)
 		if err != nil {
@@ -183,32 +196,11 @@ func handle[In any, Out any](e *env, run func(ctx context.Context, c Caller, in 
 			}
 			return errorResult(err), nil
 		}
-		if t, ok := any(out).(touched); ok && audit != nil {
-			audit.IDs = t.touchedIDs()
+		if audit != nil && a.touched != nil {
+			audit.IDs = a.touched(out)
 		}
 		return jsonResult(out)
 	}
-}
-
-// modelOf reads the model argument every tool has.
-func modelOf(in any) string {
-	switch a := in.(type) {
-	case retrieverArgs:
-		return a.Model
-	case creatorArgs:
-		return a.Model
-	case updaterArgs:
-		return a.Model
-	case unlinkerArgs:
-		return a.Model
-	case executorArgs:
-		return a.Model
-	case inspectorArgs:
-		return a.Model
-	case aggregatorArgs:
-		return a.Model
-	}
-	return ""
 }
 
 // jsonResult returns out both as structured content and as a JSON text

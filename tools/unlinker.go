@@ -33,7 +33,7 @@ func unlinker() Tool {
 			Title: "Delete Odoo records",
 			Description: `Delete the records of an Odoo model that match a domain, as the calling Odoo user. Deletion cannot be undone: confirm with the user first.
 
-- domain: which records, e.g. [["id", "=", 42]].
+- domain: which records, as JSON text, e.g. "[[\"id\", \"=\", 42]]".
 - limit: how many matching records to delete at most (0 = default 1).
 
 Returns the ids and display names of the deleted records; has_more says that more records matched than limit allowed (they were kept).`,
@@ -54,7 +54,12 @@ Returns the ids and display names of the deleted records; has_more says that mor
 			}, "model", "deleted_count", "deleted_records", "has_more", "message"),
 			Annotations: annotations(false, true, true),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.unlink) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.unlink, audited[unlinkerArgs, unlinkerResult]{
+				model:   func(a unlinkerArgs) string { return a.Model },
+				touched: func(r unlinkerResult) []int64 { return createdIDs(r.DeletedRecords) },
+			})
+		},
 	}
 }
 

@@ -34,8 +34,8 @@ func updater() Tool {
 			Title: "Update Odoo records",
 			Description: `Update the records of an Odoo model that match a domain, as the calling Odoo user. This changes data: confirm with the user first.
 
-- domain: which records, e.g. [["id", "=", 42]] or [["email", "=", "jane@example.com"]].
-- values: list of {"field": ..., "value": ...} pairs, e.g. [{"field": "phone", "value": "+32 2 555 01 00"}]; null clears a field.
+- domain: which records, as JSON text, e.g. "[[\"id\", \"=\", 42]]" or "[[\"email\", \"=\", \"jane@example.com\"]]".
+- values: list of {"field": ..., "value": ...} pairs, e.g. [{"field": "phone", "value": "+32 2 555 01 00"}]; null clears a field; a list value (x2many commands) as JSON text, e.g. "[[6, 0, [1, 2]]]".
 - limit: how many matching records to update at most (0 = default 1, so one record unless you say otherwise).
 
 Returns the updated ids; has_more says that more records matched than limit allowed (they were not changed). When nothing matches, nothing is changed and count is 0.`,
@@ -54,7 +54,12 @@ Returns the updated ids; has_more says that more records matched than limit allo
 			}, "model", "ids", "count", "has_more", "message"),
 			Annotations: annotations(false, true, true),
 		},
-		handler: func(e *env) mcp.ToolHandler { return handle(e, e.update) },
+		handler: func(e *env) mcp.ToolHandler {
+			return handle(e, e.update, audited[updaterArgs, updaterResult]{
+				model:   func(a updaterArgs) string { return a.Model },
+				touched: func(r updaterResult) []int64 { return r.IDs },
+			})
+		},
 	}
 }
 

@@ -109,11 +109,11 @@ func unjoin(err error) []error {
 func (d *doctor) run(ctx context.Context) int {
 	fmt.Fprintf(d.out, "%s: checking the configuration serve would run with\n\n", versionString())
 	d.checkConfig()
-	odoo := d.checkOdoo(ctx)
-	if !d.checkDatabase(ctx, odoo) {
-		odoo = nil // the credential cannot be checked in a missing database
+	side := d.checkOdoo(ctx)
+	if side != nil && !d.checkDatabase(ctx, side.client) {
+		side = nil // the credential cannot be checked in a missing database
 	}
-	d.checkCredential(ctx, odoo)
+	d.checkCredential(ctx, side)
 	d.checkLetta(ctx)
 	d.checkServer(ctx)
 	d.checkOAuth(ctx)
@@ -173,9 +173,9 @@ func (d *doctor) checkConfig() {
 }
 
 // checkOdoo checks that Odoo answers, its version and the protocol; it
-// returns the client for the credential check (nil when Odoo cannot be
+// returns the Odoo side for the credential check (nil when Odoo cannot be
 // used).
-func (d *doctor) checkOdoo(ctx context.Context) *odoorpc.Client {
+func (d *doctor) checkOdoo(ctx context.Context) *odooSide {
 	cfg := d.cfg
 	if cfg.Demo {
 		d.report(checkSkip, "Odoo", "--demo: serve runs its own in-memory Odoo "+cfg.DemoVersion, "")
@@ -194,12 +194,12 @@ func (d *doctor) checkOdoo(ctx context.Context) *odoorpc.Client {
 		d.report(checkSkip, "Odoo", "not checked: ODOO_PROTOCOL is wrong", "")
 		return nil
 	}
-	odoo, err := odoorpc.New(odoorpc.Config{URL: cfg.OdooURL, DB: cfg.OdooDB, Protocol: proto,
-		Timeout: d.timeout, UserAgent: "odoo-mcp/" + version})
+	side, err := newOdooSide(cfg, odooExtras{timeout: d.timeout})
 	if err != nil {
 		d.report(checkFail, "Odoo", err.Error(), "set ODOO_URL to Odoo's base URL, e.g. https://odoo.example.com")
 		return nil
 	}
+	odoo := side.client
 	ctx, cancel := d.ctx(ctx)
 	defer cancel()
 	v, err := odoo.Version(ctx)
@@ -238,7 +238,7 @@ func (d *doctor) checkOdoo(ctx context.Context) *odoorpc.Client {
 	default:
 		d.report(checkOK, "Odoo protocol", fmt.Sprintf("%s (ODOO_PROTOCOL=%s)", proto, proto), "")
 	}
-	return odoo
+	return side
 }
 
 // checkDatabase checks that ODOO_DB exists, without a login (db.db_exist),
@@ -268,7 +268,7 @@ func (d *doctor) checkDatabase(ctx context.Context, odoo *odoorpc.Client) bool {
 
 // checkCredential checks ODOO_LOGIN and ODOO_API_KEY, when set, as serve
 // would check them in a request.
-func (d *doctor) checkCredential(ctx context.Context, odoo *odoorpc.Client) {
+func (d *doctor) checkCredential(ctx context.Context, side *odooSide) {
 	if !d.cred.Set() {
 		if d.cred.Login != "" {
 			d.report(checkWarn, "credential", envLogin+" is set but "+envAPIKey+" is not: nothing to check", "set "+envAPIKey+" too, to check a credential")
@@ -277,18 +277,17 @@ func (d *doctor) checkCredential(ctx context.Context, odoo *odoorpc.Client) {
 		d.report(checkSkip, "credential", "no "+envLogin+"/"+envAPIKey+" in the environment: set them to check a login (and the database)", "")
 		return
 	}
-	if odoo == nil {
+	if side == nil {
 		d.report(checkSkip, "credential", "not checked: Odoo or its database cannot be used", "")
 		return
 	}
 	ctx, cancel := d.ctx(ctx)
 	defer cancel()
-	authn := auth.NewAuthenticator(odoo, auth.Options{})
-	id, err := authn.Authenticate(ctx, d.cred.Authorization())
+	id, err := side.authn.Authenticate(ctx, d.cred.Authorization())
 	if err != nil {
-		problem, fix, _ := credentialProblem(err, d.cred, odoo.URL(), d.cfg.OdooDB)
+		problem, fix, _ := credentialProblem(err, d.cred, side.client.URL(), d.cfg.OdooDB)
 		if errors.Is(err, odoorpc.ErrDatabaseNotFound) {
-			fix = databaseFix(ctx, odoo)
+			fix = databaseFix(ctx, side.client)
 		}
 		d.report(checkFail, "credential", problem, fix)
 		return

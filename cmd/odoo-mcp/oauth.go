@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
-	"github.com/odoo-mcp/odoo-mcp/mcp"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/oauth"
 )
 
@@ -49,7 +49,7 @@ func newOAuth(cfg *serveConfig, db string, authn *auth.Authenticator, log *slog.
 
 // mcpAuth is /mcp's credential check: API keys and thread tokens, plus
 // OAuth access tokens when OAuth is on. No other route takes them.
-func mcpAuth(s *oauth.Server, authn *auth.Authenticator) mcp.Authenticator {
+func mcpAuth(s *oauth.Server, authn *auth.Authenticator) httpapp.Authenticator {
 	if s == nil {
 		return authn
 	}

@@ -14,11 +14,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/chatui"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
@@ -26,7 +25,6 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/metrics"
 	"github.com/odoo-mcp/odoo-mcp/oauth"
-	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
 
@@ -63,77 +61,73 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 
 	odooCtx, _ := cfg.odooContext()
 	m := metrics.New()
-	odoo, err := odoorpc.New(odoorpc.Config{
-		URL: cfg.OdooURL, DB: cfg.OdooDB, Protocol: odoorpc.Protocol(cfg.OdooProtocol),
-		Timeout: cfg.OdooTimeout, UserAgent: "odoo-mcp/" + version,
-		Observe: func(method string, d time.Duration, err error) { m.OdooRequest(method, odoorpc.Outcome(err), d) },
-	})
-	if err != nil {
-		return err
-	}
 	var tokens *auth.Tokens
 	if cfg.lettaEnabled() && cfg.SigningKey != "" && cfg.LettaToolMode != threads.ToolModeClient {
+		var err error
 		if tokens, err = auth.NewTokens(cfg.SigningKey, cfg.OdooDB, cfg.ThreadTokenTTL, nil); err != nil {
 			return fmt.Errorf("thread tokens: %w", err)
 		}
 	}
-	authn := auth.NewAuthenticator(odoo, auth.Options{TTL: cfg.AuthTTL, FailureTTL: cfg.AuthFailureTTL, Tokens: tokens, OnCache: m.AuthCache})
-	rateLimit := limits.NewRate(cfg.RateLimit, cfg.RateBurst)
-	// OAuth (issue 13): newOAuth and mcpAuth (oauth.go), and its routes
-	// mounted below.
+	side, err := newOdooSide(cfg, odooExtras{metrics: m, tokens: tokens})
+	if err != nil {
+		return err
+	}
+	odoo, authn := side.client, side.authn
+	rateLimit := limits.NewRate(cfg.RateLimit, cfg.RateBurst).CountEvictions(m.CacheEvicted(metrics.CacheRateLimit))
+	// OAuth (issue 13): newOAuth and mcpAuth (oauth.go); its routes are
+	// public routes of the application.
 	authz, err := newOAuth(cfg, odoo.DB(), authn, log)
 	if err != nil {
 		return err
 	}
 	endpoint := mcp.New(mcp.Config{
-		Odoo: odoo, Auth: mcpAuth(authz, authn), ResourceMetadataURL: resourceMetadataURL(authz),
-		Policy: cfg.policy(), Context: odooCtx, Rate: rateLimit,
-		PublicToolList: cfg.PublicToolList, Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
+		Odoo: odoo, Policy: cfg.policy(), Context: odooCtx,
+		Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log, Metrics: m,
+		OnFieldsEvict: m.CacheEvicted(metrics.CacheFields),
 	})
-	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{
+	appCfg := httpapp.Config{
+		MCP: endpoint.Handler(), Auth: authn, Rate: rateLimit,
+		MCPAuth: mcpAuth(authz, authn), ResourceMetadataURL: resourceMetadataURL(authz),
+		ReadOnlyRefuses: endpoint.ReadOnlyRefuses,
+		PublicToolList:  cfg.PublicToolList, MaxBodyBytes: cfg.MaxBodyBytes,
 		Logger: log, Metrics: m,
 		BodyReadTimeout: cfg.ReadBodyTimeout,
 		OnIdle:          []func(){odoo.CloseIdleConnections},
 		Ready: func(ctx context.Context) error {
 			_, err := odoo.Version(ctx)
-			return err
+			return auth.Unavailable(err)
 		},
-	})
-
-	if authz != nil {
-		h := echo.WrapHandler(authz)
-		for _, p := range oauth.Paths() {
-			app.Any(p, h)
-		}
 	}
-
+	if authz != nil {
+		appCfg.Public = append(appCfg.Public, httpapp.Mount{Paths: oauth.Paths(), Handler: authz})
+	}
 	if cfg.MetricsToken != "" {
-		h, err := m.Handler(cfg.MetricsToken)
-		if err != nil {
+		if appCfg.MetricsHandler, err = m.Handler(cfg.MetricsToken); err != nil {
 			return err
 		}
-		app.GET("/metrics", echo.WrapHandler(h))
 	}
-
 	if cfg.lettaEnabled() {
-		orch, err := newOrchestrator(cfg, tokens, authn, endpoint.InProcess(), rateLimit, m, log)
+		orch, err := newOrchestrator(cfg, tokens, endpoint.InProcess(), m, log)
 		if err != nil {
 			return err
 		}
 		if tokens != nil {
 			tokens.SetRevocations(orch)
 		}
-		orch.Mount(app)
-		chat := echo.WrapHandler(chatui.Handler())
-		app.GET("/chat", chat)
-		app.GET("/chat/*", chat)
+		appCfg.Threads = orch
+		// The page to chat in, and the operator's usage view (its own
+		// token): routes without Odoo credentials.
+		appCfg.Public = append(appCfg.Public,
+			httpapp.Mount{Paths: []string{"/chat", "/chat/{file}"}, Handler: chatui.Handler()},
+			httpapp.Mount{Paths: []string{"/api/v1/admin/usage"}, Handler: orch.AdminUsageHandler()})
 		// Letta may be down at start: /mcp serves meanwhile, the tool mode
 		// is chosen (and logged) and registration done in the background,
 		// with retries; thread requests try once more themselves.
 		go orch.RunRegistration(ctx)
 		log.Info("Letta orchestration on", "letta", orch.LettaURL(), "mcp_server", orch.ServerName(), "mcp_url", orch.MCPURL())
 	}
+	app := httpapp.New(appCfg)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -186,7 +180,7 @@ func reachableAddr(a net.Addr) string {
 }
 
 // newOrchestrator builds the Letta client and the thread orchestrator.
-func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenticator, runner threads.ToolRunner, rate *limits.Rate, m *metrics.Metrics, log *slog.Logger) (*threads.Orchestrator, error) {
+func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, runner threads.ToolRunner, m *metrics.Metrics, log *slog.Logger) (*threads.Orchestrator, error) {
 	letta.ClientVersion = version
 	lc, err := letta.New(cfg.LettaURL, letta.Options{
 		APIKey: cfg.LettaAPIKey, Project: cfg.LettaProject, Timeout: cfg.LettaTimeout, Observe: m.LettaRequest,
@@ -203,10 +197,10 @@ func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, authn *auth.Authenti
 		names = append(names, t.Def.Name)
 	}
 	return threads.New(threads.Options{
-		Letta: lc, Tokens: tokens, Auth: authn, ToolMode: cfg.LettaToolMode, Runner: runner, MaxToolRounds: cfg.LettaMaxToolRounds,
+		Letta: lc, Tokens: tokens, ToolMode: cfg.LettaToolMode, Runner: runner, MaxToolRounds: cfg.LettaMaxToolRounds,
 		ServerName: cfg.LettaMCPServerName, PublicURL: cfg.PublicURL, Tools: names,
 		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes, OrgMemory: org, AdminToken: cfg.MetricsToken,
-		Rate: rate, Streams: limits.NewStreams(cfg.MaxStreams), Metrics: m, Logger: log,
+		Streams: limits.NewStreams(cfg.MaxStreams), Metrics: m, Logger: log,
 	})
 }
 

@@ -12,7 +12,6 @@ import (
 
 	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
@@ -110,15 +109,12 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 
 	odooCtx, _ := cfg.odooContext()
-	odoo, err := odoorpc.New(odoorpc.Config{
-		URL: cfg.OdooURL, DB: cfg.OdooDB, Protocol: odoorpc.Protocol(cfg.OdooProtocol),
-		Timeout: cfg.OdooTimeout, UserAgent: "odoo-mcp/" + version,
-	})
+	side, err := newOdooSide(cfg, odooExtras{})
 	if err != nil {
 		fmt.Fprintf(stderr, "odoo-mcp stdio: bad configuration:\n%v\n", err)
 		return 2
 	}
-	authn := auth.NewAuthenticator(odoo, auth.Options{TTL: cfg.AuthTTL, FailureTTL: cfg.AuthFailureTTL})
+	odoo, authn := side.client, side.authn
 
 	// The credential is checked once now, so that a mistake shows at once
 	// (desktop clients show a server's standard error) rather than at the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
@@ -27,7 +28,7 @@ type OdooMCPConfig struct {
 
 // ServeOdooMCP serves odoo-mcp on ln until ctx ends, wired as
 // cmd/odoo-mcp's serve does with its default flags: the same Odoo client,
-// authenticator, endpoint, echo application and http.Server settings.
+// authenticator, endpoint, HTTP application and http.Server settings.
 func ServeOdooMCP(ctx context.Context, ln net.Listener, cfg OdooMCPConfig) error {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
@@ -44,14 +45,15 @@ func ServeOdooMCP(ctx context.Context, ln net.Listener, cfg OdooMCPConfig) error
 	}
 	authn := auth.NewAuthenticator(odoo, auth.Options{TTL: ttl, FailureTTL: 5 * time.Second})
 	endpoint := mcp.New(mcp.Config{
-		Odoo: odoo, Auth: authn, Policy: tools.Policy{DefaultLimit: 100, MaxLimit: 1000}, Rate: limits.NewRate(1e9, 1e6),
+		Odoo: odoo, Policy: tools.Policy{DefaultLimit: 100, MaxLimit: 1000},
 		Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse, MaxBodyBytes: 1 << 20,
 		Version: "load", Logger: log,
 	})
-	app := mcp.NewEcho(endpoint, mcp.HTTPConfig{Logger: log, Ready: func(ctx context.Context) error {
-		_, err := odoo.Version(ctx)
-		return err
-	}})
+	app := httpapp.New(httpapp.Config{MCP: endpoint.Handler(), Auth: authn, Rate: limits.NewRate(1e9, 1e6),
+		MaxBodyBytes: 1 << 20, Logger: log, Ready: func(ctx context.Context) error {
+			_, err := odoo.Version(ctx)
+			return err
+		}})
 	srv := &http.Server{
 		Handler:           app,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -13,6 +13,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/e2e/load/odoostub"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
@@ -69,9 +70,9 @@ func BenchmarkInProcess(b *testing.B) {
 				b.Fatal(err)
 			}
 			log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
-			ep := mcp.New(mcp.Config{Odoo: client, Auth: auth.NewAuthenticator(client, auth.Options{TTL: time.Hour}),
-				Rate: limits.NewRate(1e9, 1e6), Version: "bench", Logger: log})
-			return mcp.NewEcho(ep, mcp.HTTPConfig{Logger: log})
+			ep := mcp.New(mcp.Config{Odoo: client, Version: "bench", Logger: log})
+			return httpapp.New(httpapp.Config{MCP: ep.Handler(), Auth: auth.NewAuthenticator(client, auth.Options{TTL: time.Hour}),
+				Rate: limits.NewRate(1e9, 1e6), Logger: log})
 		}, "odoo_record_retriever"},
 	}
 	for _, s := range servers {

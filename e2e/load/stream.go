@@ -16,6 +16,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads/threadclient"
@@ -61,12 +62,13 @@ func MeasureStream(ctx context.Context, pairs int) (*StreamReport, error) {
 		return nil, err
 	}
 	authn := auth.NewAuthenticator(odoo, auth.Options{Tokens: tokens, TTL: time.Hour})
-	app := mcp.NewEcho(mcp.New(mcp.Config{Odoo: odoo, Auth: authn, Version: "load", Logger: log}), mcp.HTTPConfig{Logger: log})
+	endpoint := mcp.New(mcp.Config{Odoo: odoo, Version: "load", Logger: log})
+	var app http.Handler // built once the orchestrator exists, before any request
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	appSrv := &http.Server{Handler: app}
+	appSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) })}
 	go appSrv.Serve(ln)
 	defer appSrv.Close()
 	base := "http://" + ln.Addr().String()
@@ -82,12 +84,12 @@ func MeasureStream(ctx context.Context, pairs int) (*StreamReport, error) {
 	for _, t := range tools.Enabled(tools.Policy{}) {
 		names = append(names, t.Def.Name)
 	}
-	orch, err := threads.New(threads.Options{Letta: lc, Tokens: tokens, Auth: authn, PublicURL: base, Tools: names, Logger: log, ToolMode: threads.ToolModeMCP})
+	orch, err := threads.New(threads.Options{Letta: lc, Tokens: tokens, PublicURL: base, Tools: names, Logger: log, ToolMode: threads.ToolModeMCP})
 	if err != nil {
 		return nil, err
 	}
 	tokens.SetRevocations(orch)
-	orch.Mount(app)
+	app = httpapp.New(httpapp.Config{MCP: endpoint.Handler(), Threads: orch, Auth: authn, Logger: log})
 	if err := orch.Register(ctx); err != nil {
 		return nil, fmt.Errorf("register with the fake Letta: %w", err)
 	}

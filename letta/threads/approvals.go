@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 )
@@ -99,35 +97,35 @@ func (t *turn) resume(pending []letta.ToolCall, decisions map[string]decision) {
 	}
 }
 
-func (o *Orchestrator) handleApprovals(c echo.Context) error {
-	threadID := c.Param("thread_id")
+func (o *Orchestrator) handleApprovals(w http.ResponseWriter, r *http.Request) error {
+	threadID := r.PathValue("thread_id")
 	if err := checkThreadID(threadID); err != nil {
-		return o.writeError(c, err)
+		return o.writeError(w, r, err)
 	}
 	var body Approvals
-	if err := o.decodeJSON(c, &body); err != nil {
-		return o.writeError(c, err)
+	if err := o.decodeJSON(w, r, &body); err != nil {
+		return o.writeError(w, r, err)
 	}
-	release, ok := o.opts.Streams.Acquire(userKey(identity(c)))
+	release, ok := o.opts.Streams.Acquire(identity(r).LimitKey())
 	if !ok {
-		c.Response().Header().Set("Retry-After", "1")
-		return o.writeError(c, &Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", Message: "this credential already has the maximum number of open message streams"})
+		return o.writeError(w, r, &Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", RetryAfter: 1,
+			Message: "this credential already has the maximum number of open message streams"})
 	}
 	defer release()
 	if m := o.opts.Metrics; m != nil {
 		m.StreamOpened()
 		defer m.StreamClosed()
 	}
-	t, pending, decisions, err := o.openApproval(c.Request().Context(), identity(c), threadID, body)
+	t, pending, decisions, err := o.openApproval(r.Context(), identity(r), threadID, body)
 	if err != nil {
-		return o.writeError(c, err)
+		return o.writeError(w, r, err)
 	}
-	o.log.InfoContext(c.Request().Context(), "thread approvals answered", "thread", threadID, "agent", t.rec.agent.ID, "decisions", len(decisions))
+	o.log.InfoContext(r.Context(), "thread approvals answered", "thread", threadID, "agent", t.rec.agent.ID, "decisions", len(decisions))
 	run := func(ctx context.Context, emit func(Event) bool) {
 		t.ctx, t.emit = ctx, emit
 		t.resume(pending, decisions)
 	}
-	return o.answerTurn(c, threadID, t, run, func(ctx context.Context) (*Reply, *Error) {
+	return o.answerTurn(w, r, threadID, t, run, func(ctx context.Context) (*Reply, *Error) {
 		col := &collector{reply: Reply{ThreadID: threadID, AgentID: t.rec.agent.ID, ToolCalls: []ToolCallResult{}}}
 		run(ctx, func(ev Event) bool { col.add([]Event{ev}); return true })
 		if col.err != nil {

@@ -252,7 +252,7 @@ func TestClientModeCallerLeavesMidRound(t *testing.T) {
 func TestApprovalsClientMode(t *testing.T) {
 	e := clientEnv(t)
 	replica := e.newOrchestrator(func(o *Options) { o.ToolMode, o.PublicURL, o.Tokens, o.Runner = ToolModeClient, "", nil, e.runner })
-	srv2 := httptest.NewServer(echoWithThreads(replica))
+	srv2 := httptest.NewServer(e.appWithThreads(replica))
 	t.Cleanup(srv2.Close)
 	approve := Approve{"odoo_record_creator"}
 	th := e.declare(admin, "ask", Spec{Model: chatModel, Tools: &allTools, Approve: &approve}, http.StatusCreated)
@@ -533,7 +533,7 @@ func TestMCPThreadMovesToClientMode(t *testing.T) {
 		t.Fatal("MCP mode gave no token")
 	}
 	client := e.newOrchestrator(func(o *Options) { o.ToolMode, o.PublicURL, o.Tokens = ToolModeClient, "", nil })
-	srv := httptest.NewServer(echoWithThreads(client))
+	srv := httptest.NewServer(e.appWithThreads(client))
 	t.Cleanup(srv.Close)
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/threads/move/messages", strings.NewReader(`{"content":"call odoo_model_inspector {\"model\":\"res.partner\"}"}`))
 	req.Header.Set("Authorization", admin)

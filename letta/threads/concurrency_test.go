@@ -22,9 +22,9 @@ func TestConcurrentDeclarationsEndWithOneAgent(t *testing.T) {
 				urls := []string{e.appSrv.URL}
 				for i := 1; i < replicas; i++ {
 					// Another odoo-mcp: its own orchestrator (and lock) on its
-					// own echo, same Letta, same signing key.
+					// own application, same Letta, same signing key.
 					o := e.newOrchestrator(nil)
-					app := echoWithThreads(o)
+					app := e.appWithThreads(o)
 					srv := httptest.NewServer(app)
 					e.closers = append(e.closers, srv.Close)
 					urls = append(urls, srv.URL)

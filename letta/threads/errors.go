@@ -19,7 +19,9 @@ type Error struct {
 	// Valid lists the accepted values when Code names an unknown one
 	// (unknown_model, unknown_tool, …).
 	Valid []string
-	Err   error
+	// RetryAfter, in seconds, is sent as Retry-After (a 503 gets 5).
+	RetryAfter int
+	Err        error
 }
 
 func (e *Error) Error() string {

@@ -16,13 +16,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/lettaspec"
+	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 	"github.com/odoo-mcp/odoo-mcp/sse"
@@ -65,8 +65,8 @@ type env struct {
 	odoo     *fakeodoo.Server
 	letta    *fakeletta.Server
 	lettaSrv *httptest.Server
-	lettaOff atomic.Bool // Letta "down": connections are dropped
-	app      *echo.Echo
+	lettaOff atomic.Bool  // Letta "down": connections are dropped
+	app      http.Handler // set once the orchestrator exists
 	appSrv   *httptest.Server
 	tokens   *auth.Tokens
 	authn    *auth.Authenticator
@@ -82,6 +82,7 @@ type env struct {
 
 type envOptions struct {
 	orch     func(*Options)
+	rate     *limits.Rate // the application's rate limit
 	noSpec   bool
 	register bool
 	models   []string
@@ -113,10 +114,12 @@ func newEnv(t testing.TB, version string, opts ...func(*envOptions)) *env {
 		t.Fatal(err)
 	}
 	e.authn = auth.NewAuthenticator(odoo, auth.Options{Tokens: e.tokens})
-	ep := mcp.New(mcp.Config{Odoo: odoo, Auth: e.authn, Version: "test", Logger: log})
-	e.runner = ep.InProcess()
-	e.app = mcp.NewEcho(ep, mcp.HTTPConfig{Logger: log})
-	e.appSrv = httptest.NewServer(e.app)
+	endpoint := mcp.New(mcp.Config{Odoo: odoo, Auth: e.authn, Version: "test", Logger: log})
+	e.runner = endpoint.InProcess()
+	// The orchestrator needs the server's URL, the application needs the
+	// orchestrator: the server starts first and serves the application
+	// once it is built (before any request).
+	e.appSrv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.app.ServeHTTP(w, r) }))
 	e.closers = append(e.closers, e.appSrv.Close)
 
 	// The fake Letta reaches odoo-mcp at publicURL through this client.
@@ -151,7 +154,8 @@ func newEnv(t testing.TB, version string, opts ...func(*envOptions)) *env {
 		}
 	})
 	e.tokens.SetRevocations(e.orch)
-	e.orch.Mount(e.app)
+	e.app = httpapp.New(httpapp.Config{MCP: endpoint.Handler(), Threads: e.orch, Auth: e.authn, Rate: eo.rate, Logger: log,
+		Public: []httpapp.Mount{{Paths: []string{"/api/v1/admin/usage"}, Handler: e.orch.AdminUsageHandler()}}})
 	e.client = &http.Client{Transport: &http.Transport{}}
 	e.closers = append(e.closers, e.client.CloseIdleConnections)
 	if eo.register {
@@ -177,7 +181,7 @@ func (e *env) newOrchestrator(mutate func(*Options)) *Orchestrator {
 		e.t.Fatal(err)
 	}
 	opts := Options{
-		Letta: lc, Tokens: e.tokens, Auth: e.authn, PublicURL: publicURL, Tools: allTools,
+		Letta: lc, Tokens: e.tokens, PublicURL: publicURL, Tools: allTools,
 		RevocationCacheTTL: 50 * time.Millisecond, RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond,
 		// The tests written for MCP mode say so; client-mode tests set
 		// ToolModeClient (or auto) themselves.
@@ -465,10 +469,8 @@ func names(evs []sseEvent) []string {
 
 func ptr[T any](v T) *T { return &v }
 
-// echoWithThreads is a bare echo serving only o's thread API (another
+// appWithThreads is an application serving only o's thread API (another
 // replica's, in concurrency tests).
-func echoWithThreads(o *Orchestrator) *echo.Echo {
-	app := echo.New()
-	o.Mount(app)
-	return app
+func (e *env) appWithThreads(o *Orchestrator) http.Handler {
+	return httpapp.New(httpapp.Config{Threads: o, Auth: e.authn})
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
 )
 
-// The thread API, mounted on odoo-mcp's echo app, refuses what /mcp
+// The thread API, mounted in the HTTP application, refuses what /mcp
 // refuses: a foreign Host on a loopback listener (DNS rebinding) and a
 // foreign Origin (a cross-site page using a browser's stored Basic
 // credentials), before anything reaches Letta.

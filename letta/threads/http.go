@@ -8,18 +8,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/odoo-mcp/odoo-mcp/auth"
-	"github.com/odoo-mcp/odoo-mcp/letta"
-	"github.com/odoo-mcp/odoo-mcp/limits"
-	"github.com/odoo-mcp/odoo-mcp/odoorpc"
+	"github.com/odoo-mcp/odoo-mcp/internal/httperr"
 )
 
-// The thread API, mounted on odoo-mcp's echo server:
+// The thread API, mounted by the HTTP application under /api/v1:
 //
 //	PUT    /api/v1/threads/{thread_id}            declare (200, 201 when created)
 //	GET    /api/v1/threads/{thread_id}            read (200)
@@ -28,91 +23,130 @@ import (
 //	POST   /api/v1/threads/{thread_id}/messages   send, streamed (SSE) or JSON
 //	GET    /api/v1/models                         Letta's chat and embedding models
 //
-// Every route takes the same Odoo credentials as /mcp; thread tokens are
-// refused. Errors are {"error": code, "message": text[, "valid": [...]]}.
+// Every route takes the same Odoo credentials as /mcp, checked by the
+// application's authenticate middleware before the handler runs (the
+// caller is then in the request's context: auth.IdentityFrom). Errors are
+// {"error": code, "message": text[, "valid": [...]]}.
 
-const identityKey = "odoo-mcp.identity"
+// routes are the thread API: pattern (net/http syntax), the operation
+// it counts as, and its handler.
+var routes = []struct {
+	pattern, op string
+	handler     func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error
+}{
+	{"GET /api/v1/models", "models", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleModels }},
+	{"GET /api/v1/threads", "list", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleList }},
+	{"GET /api/v1/threads/{$}", "list", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleList }},
+	{"PUT /api/v1/threads/{thread_id}", "declare", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleDeclare }},
+	{"GET /api/v1/threads/{thread_id}", "get", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleGet }},
+	{"DELETE /api/v1/threads/{thread_id}", "delete", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleDelete }},
+	{"POST /api/v1/threads/{thread_id}/messages", "message", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleMessage }},
+	{"POST /api/v1/threads/{thread_id}/approvals", "approvals", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleApprovals }},
+	{"GET /api/v1/tools", "tools", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleTools }},
+	{"GET /api/v1/usage", "usage", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleUsage }},
+	{"GET /api/v1/threads/{thread_id}/usage", "thread_usage", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleThreadUsage }},
+	{"POST /api/v1/threads/{thread_id}/messages/{message_id}/feedback", "feedback", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleFeedback }},
+	{"GET /api/v1/threads/{thread_id}/memory", "memory_get", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleThreadMemory }},
+	{"PATCH /api/v1/threads/{thread_id}/memory/{label}", "memory_edit", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleEditThreadMemory }},
+	{"GET /api/v1/memory/human", "user_memory_get", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleUserMemory }},
+	{"PATCH /api/v1/memory/human", "user_memory_edit", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleEditUserMemory }},
+	{"DELETE /api/v1/memory/human", "user_memory_delete", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleDeleteUserMemory }},
+}
 
-// Mount adds the thread API to e.
-func (o *Orchestrator) Mount(e *echo.Echo) {
-	g := e.Group("/api/v1")
-	route := func(op string, h echo.HandlerFunc) echo.HandlerFunc { return o.counted(op, o.authenticate(h)) }
-	g.GET("/models", route("models", o.handleModels))
-	g.GET("/threads", route("list", o.handleList))
-	g.GET("/threads/", route("list", o.handleList))
-	g.PUT("/threads/:thread_id", route("declare", o.handleDeclare))
-	g.GET("/threads/:thread_id", route("get", o.handleGet))
-	g.DELETE("/threads/:thread_id", route("delete", o.handleDelete))
-	g.POST("/threads/:thread_id/messages", route("message", o.handleMessage))
-	g.POST("/threads/:thread_id/approvals", route("approvals", o.handleApprovals))
-	o.mountMemory(g, route)
-	o.mountUsage(g, route)
+// Handler serves the thread API. authenticate guards every route; it runs
+// inside the operation count, so that refusals are counted too.
+func (o *Orchestrator) Handler(authenticate func(http.Handler) http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		mux.Handle(rt.pattern, o.counted(rt.op, authenticate(o.serve(rt.handler(o)))))
+	}
+	return mux
+}
+
+// Paths are the path patterns of the thread API, for the application to
+// route to Handler.
+func (o *Orchestrator) Paths() []string {
+	out := make([]string, 0, len(routes))
+	for _, rt := range routes {
+		_, path, _ := strings.Cut(rt.pattern, " ")
+		out = append(out, path)
+	}
+	return out
+}
+
+// serve runs a handler that answers its own errors (writeError); an error
+// it returns anyway is answered as internal.
+func (o *Orchestrator) serve(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			o.writeError(w, r, err)
+		}
+	})
 }
 
 // counted reports each operation and the status it ended with.
-func (o *Orchestrator) counted(op string, next echo.HandlerFunc) echo.HandlerFunc {
+func (o *Orchestrator) counted(op string, next http.Handler) http.Handler {
 	if o.opts.Metrics == nil {
 		return next
 	}
-	return func(c echo.Context) error {
-		err := next(c)
-		status := c.Response().Status
-		if he, ok := err.(*echo.HTTPError); ok {
-			status = he.Code
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK
 		}
 		o.opts.Metrics.ThreadOperation(op, status)
-		return err
-	}
+	})
 }
 
-// authenticate resolves the caller's Odoo identity. A thread token is
-// refused without being checked: it is the agent's credential for /mcp,
-// and an agent must not manage threads.
-func (o *Orchestrator) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		header := c.Request().Header.Get("Authorization")
-		if cred, err := auth.ParseAuthorization(header); err == nil && cred.Scheme == auth.SchemeBearer && auth.LooksLikeToken(cred.Secret) {
-			return o.writeError(c, &Error{Status: http.StatusUnauthorized, Code: "unauthorized",
-				Message: "thread tokens are for the agent's tool calls on /mcp; the thread API takes the user's Odoo credentials"})
-		}
-		id, err := o.opts.Auth.Authenticate(c.Request().Context(), header)
-		if err != nil {
-			return o.writeError(c, authFailure(err))
-		}
-		if id.Thread != nil {
-			return o.writeError(c, &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "the thread API takes the user's Odoo credentials"})
-		}
-		if ok, after := o.opts.Rate.Allow(userKey(id)); !ok {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(limits.RetryAfterSeconds(after)))
-			return o.writeError(c, &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many requests for this credential; retry after the Retry-After delay"})
-		}
-		c.Set(identityKey, id)
-		return next(c)
-	}
+// statusWriter remembers the status written; Unwrap lets
+// http.ResponseController reach the connection (flushes of the stream).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
 }
 
-// userKey is what limits count under: one Odoo user of one database.
-func userKey(id *auth.Identity) string { return fmt.Sprintf("user:%s:%d", id.DB, id.UID) }
-
-func authFailure(err error) *Error {
-	switch {
-	case errors.Is(err, odoorpc.ErrUnavailable):
-		return &Error{Status: http.StatusServiceUnavailable, Code: "odoo_unavailable", Message: "Odoo is not reachable, credentials could not be checked; try again later", Err: err}
-	case errors.Is(err, letta.ErrUnavailable):
-		return &Error{Status: http.StatusServiceUnavailable, Code: "letta_unavailable", Message: "Letta is not reachable; try again later", Err: err}
-	case errors.Is(err, auth.ErrNoCredentials), errors.Is(err, auth.ErrMalformed), errors.Is(err, auth.ErrInvalid), errors.Is(err, auth.ErrBearerNeedsLogin):
-		return &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: err.Error()}
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
 	}
-	return &Error{Status: http.StatusBadGateway, Code: "odoo_error", Message: "Odoo answered unexpectedly while checking credentials", Err: err}
+	s.ResponseWriter.WriteHeader(code)
 }
 
-func identity(c echo.Context) *auth.Identity {
-	id, _ := c.Get(identityKey).(*auth.Identity)
-	return id
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func identity(r *http.Request) *auth.Identity { return auth.IdentityFrom(r.Context()) }
+
+// writeJSON answers v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // a failed write is a caller gone: nothing to answer
+	return nil
+}
+
+// innermost is the writer under every wrapper: its Flush reports a client
+// gone, where a wrapper's Flush may swallow the error.
+func innermost(w http.ResponseWriter) http.ResponseWriter {
+	for {
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return w
+		}
+		w = u.Unwrap()
+	}
 }
 
 // writeError answers err (an *Error, or an internal error).
-func (o *Orchestrator) writeError(c echo.Context, err error) error {
+func (o *Orchestrator) writeError(w http.ResponseWriter, r *http.Request, err error) error {
 	var e *Error
 	if !errors.As(err, &e) {
 		e = &Error{Status: http.StatusInternalServerError, Code: "internal_error", Message: "internal error", Err: err}
@@ -121,28 +155,16 @@ func (o *Orchestrator) writeError(c echo.Context, err error) error {
 		return nil // the caller left: nothing to answer
 	}
 	if e.Status >= 500 {
-		o.log.WarnContext(c.Request().Context(), "thread API request failed", "method", c.Request().Method, "path", c.Path(), "status", e.Status, "code", e.Code, "error", e.Error())
+		o.log.WarnContext(r.Context(), "thread API request failed", "method", r.Method, "path", r.Pattern, "status", e.Status, "code", e.Code, "error", e.Error())
 	}
-	h := c.Response().Header()
-	switch e.Status {
-	case http.StatusServiceUnavailable:
-		h.Set("Retry-After", "5")
-	case http.StatusUnauthorized:
-		h.Add("WWW-Authenticate", `Basic realm="odoo-mcp", charset="UTF-8"`)
-		h.Add("WWW-Authenticate", `Bearer realm="odoo-mcp"`)
-	}
-	body := map[string]any{"error": e.Code, "message": e.Message}
-	if e.Valid != nil {
-		body["valid"] = e.Valid
-	}
-	return c.JSON(e.Status, body)
+	httperr.Write(w, httperr.Answer{Status: e.Status, Code: e.Code, Message: e.Message, Valid: e.Valid, RetryAfter: e.RetryAfter})
+	return nil
 }
 
 // decodeJSON reads exactly one JSON object into v: unknown fields, trailing
 // data and bodies over the limit are refused with a message saying which.
-func (o *Orchestrator) decodeJSON(c echo.Context, v any) error {
-	r := c.Request()
-	body := http.MaxBytesReader(c.Response(), r.Body, o.opts.MaxBodyBytes)
+func (o *Orchestrator) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body := http.MaxBytesReader(w, r.Body, o.opts.MaxBodyBytes)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
@@ -195,83 +217,84 @@ func jsonKind(goKind string) string {
 	return "of another type"
 }
 
-func (o *Orchestrator) handleModels(c echo.Context) error {
-	ms, err := o.ListModels(c.Request().Context())
+func (o *Orchestrator) handleModels(w http.ResponseWriter, r *http.Request) error {
+	ms, err := o.ListModels(r.Context())
 	if err != nil {
-		return o.writeError(c, err)
+		return o.writeError(w, r, err)
 	}
-	return c.JSON(http.StatusOK, ms)
+	return writeJSON(w, http.StatusOK, ms)
 }
 
-func (o *Orchestrator) handleList(c echo.Context) error {
-	ts, err := o.List(c.Request().Context(), identity(c))
+func (o *Orchestrator) handleList(w http.ResponseWriter, r *http.Request) error {
+	ts, err := o.List(r.Context(), identity(r))
 	if err != nil {
-		return o.writeError(c, err)
+		return o.writeError(w, r, err)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"threads": ts})
+	return writeJSON(w, http.StatusOK, map[string]any{"threads": ts})
 }
 
-func (o *Orchestrator) handleGet(c echo.Context) error {
-	th, err := o.Get(c.Request().Context(), identity(c), c.Param("thread_id"))
+func (o *Orchestrator) handleGet(w http.ResponseWriter, r *http.Request) error {
+	th, err := o.Get(r.Context(), identity(r), r.PathValue("thread_id"))
 	if err != nil {
-		return o.writeError(c, err)
+		return o.writeError(w, r, err)
 	}
-	o.withUsage(c.Request().Context(), identity(c), th)
-	return c.JSON(http.StatusOK, th)
+	o.withUsage(r.Context(), identity(r), th)
+	return writeJSON(w, http.StatusOK, th)
 }
 
-func (o *Orchestrator) handleDeclare(c echo.Context) error {
-	threadID := c.Param("thread_id")
+func (o *Orchestrator) handleDeclare(w http.ResponseWriter, r *http.Request) error {
+	threadID := r.PathValue("thread_id")
 	if err := checkThreadID(threadID); err != nil {
-		return o.writeError(c, err)
+		return o.writeError(w, r, err)
 	}
 	var spec Spec
-	if err := o.decodeJSON(c, &spec); err != nil {
-		return o.writeError(c, err)
+	if err := o.decodeJSON(w, r, &spec); err != nil {
+		return o.writeError(w, r, err)
 	}
-	th, err := o.Declare(c.Request().Context(), identity(c), threadID, spec)
+	th, err := o.Declare(r.Context(), identity(r), threadID, spec)
 	if err != nil {
-		return o.writeError(c, err)
+		return o.writeError(w, r, err)
 	}
 	status := http.StatusOK
 	if th.Created {
 		status = http.StatusCreated
 	}
-	return c.JSON(status, th)
+	return writeJSON(w, status, th)
 }
 
-func (o *Orchestrator) handleDelete(c echo.Context) error {
-	if err := o.Delete(c.Request().Context(), identity(c), c.Param("thread_id")); err != nil {
-		return o.writeError(c, err)
+func (o *Orchestrator) handleDelete(w http.ResponseWriter, r *http.Request) error {
+	if err := o.Delete(r.Context(), identity(r), r.PathValue("thread_id")); err != nil {
+		return o.writeError(w, r, err)
 	}
-	return c.NoContent(http.StatusNoContent)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (o *Orchestrator) handleMessage(c echo.Context) error {
-	threadID := c.Param("thread_id")
+func (o *Orchestrator) handleMessage(w http.ResponseWriter, r *http.Request) error {
+	threadID := r.PathValue("thread_id")
 	if err := checkThreadID(threadID); err != nil {
-		return o.writeError(c, err)
+		return o.writeError(w, r, err)
 	}
 	var msg Message
-	if err := o.decodeJSON(c, &msg); err != nil {
-		return o.writeError(c, err)
+	if err := o.decodeJSON(w, r, &msg); err != nil {
+		return o.writeError(w, r, err)
 	}
-	release, ok := o.opts.Streams.Acquire(userKey(identity(c)))
+	release, ok := o.opts.Streams.Acquire(identity(r).LimitKey())
 	if !ok {
-		c.Response().Header().Set("Retry-After", "1")
-		return o.writeError(c, &Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", Message: "this credential already has the maximum number of open message streams"})
+		return o.writeError(w, r, &Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", RetryAfter: 1,
+			Message: "this credential already has the maximum number of open message streams"})
 	}
 	defer release()
 	if m := o.opts.Metrics; m != nil {
 		m.StreamOpened()
 		defer m.StreamClosed()
 	}
-	ctx := c.Request().Context()
-	stream, t, req, err := o.openStream(ctx, identity(c), threadID, msg)
+	ctx := r.Context()
+	stream, t, req, err := o.openStream(ctx, identity(r), threadID, msg)
 	if err != nil {
-		return o.writeError(c, err)
+		return o.writeError(w, r, err)
 	}
-	return o.answerTurn(c, threadID, t, func(ctx context.Context, emit func(Event) bool) {
+	return o.answerTurn(w, r, threadID, t, func(ctx context.Context, emit func(Event) bool) {
 		t.ctx, t.emit = ctx, emit
 		t.run(stream, req)
 	}, func(ctx context.Context) (*Reply, *Error) {
@@ -281,30 +304,29 @@ func (o *Orchestrator) handleMessage(c echo.Context) error {
 
 // answerTurn streams a turn (SSE), or answers it as one JSON Reply when the
 // caller accepts only JSON.
-func (o *Orchestrator) answerTurn(c echo.Context, threadID string, t *turn, run func(context.Context, func(Event) bool), collectIt func(context.Context) (*Reply, *Error)) error {
-	ctx := c.Request().Context()
-	if wantsJSON(c.Request().Header.Get("Accept")) {
+func (o *Orchestrator) answerTurn(w http.ResponseWriter, r *http.Request, threadID string, t *turn, run func(context.Context, func(Event) bool), collectIt func(context.Context) (*Reply, *Error)) error {
+	ctx := r.Context()
+	if wantsJSON(r.Header.Get("Accept")) {
 		reply, rerr := collectIt(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if rerr != nil {
 			o.log.WarnContext(ctx, "thread run failed", "thread", threadID, "agent", t.rec.agent.ID, "error", rerr.Message)
-			return c.JSON(rerr.Status, map[string]any{"error": rerr.Code, "message": rerr.Message, "partial": reply})
+			return writeJSON(w, rerr.Status, map[string]any{"error": rerr.Code, "message": rerr.Message, "partial": reply})
 		}
 		if reply.Usage != nil {
 			o.countUsage(t.rec.agent.Model, *reply.Usage)
 		}
-		return c.JSON(http.StatusOK, reply)
+		return writeJSON(w, http.StatusOK, reply)
 	}
-	w := c.Response()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	w.WriteHeader(http.StatusOK)
 	// Flush through the underlying writer: it reports a gone client.
-	out := newSSEWriter(w, http.NewResponseController(w.Writer))
+	out := newSSEWriter(w, http.NewResponseController(innermost(w)))
 	model := t.rec.agent.Model
 	out.onUsage = func(u UsageData) { o.countUsage(model, u) }
 	if err := out.rc.Flush(); err != nil {

@@ -49,7 +49,9 @@ func TestStreamCapPerUser(t *testing.T) {
 
 func TestRateLimitPerUserOnThreadAPI(t *testing.T) {
 	e := newEnv(t, fakeletta.VersionNew, func(o *envOptions) {
-		o.orch = func(opts *Options) { opts.Rate = limits.NewRate(0.001, 2) }
+		// One rate covers /mcp and /api/v1, as in serve: register nothing,
+		// so that Letta's calls to /mcp do not spend the user's budget.
+		o.rate, o.register = limits.NewRate(0.001, 2), false
 	})
 	for i := range 2 {
 		if r := e.do(http.MethodGet, "/api/v1/threads", admin, nil); r.status != http.StatusOK {

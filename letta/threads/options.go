@@ -17,12 +17,6 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/limits"
 )
 
-// Authenticator resolves an Authorization header to an Odoo identity (the
-// same one /mcp uses).
-type Authenticator interface {
-	Authenticate(ctx context.Context, header string) (*auth.Identity, error)
-}
-
 // Defaults.
 const (
 	DefaultServerName = "odoo-mcp"
@@ -46,7 +40,6 @@ const (
 type Options struct {
 	Letta  *letta.Client
 	Tokens *auth.Tokens
-	Auth   Authenticator
 	// ServerName is the MCP server's name in Letta (default "odoo-mcp").
 	// Letta finds a tool's server by the "mcp:<name>" tag, so it must not
 	// contain ':'.
@@ -79,9 +72,9 @@ type Options struct {
 	// delete or edit it in Letta; every thread's tool calls would then fail).
 	// Default 10 minutes; negative: never.
 	Recheck time.Duration
-	// Rate limits requests per Odoo user; Streams caps the message streams
-	// one user may have open at once (nil: no limit).
-	Rate    *limits.Rate
+	// Streams caps the message streams one user may have open at once
+	// (nil: no limit). Credentials and request rates are the HTTP
+	// application's.
 	Streams *limits.Streams
 	// OrgMemory is the organisation's text (--org-memory-file): with it,
 	// every agent holds a read-only "organization" block, one per database.
@@ -180,9 +173,6 @@ func (o *Options) withDefaults() (Options, error) {
 	}
 	if c.MaxToolRounds <= 0 {
 		c.MaxToolRounds = defaultMaxToolRounds
-	}
-	if c.Auth == nil {
-		errs = append(errs, errors.New("threads: an authenticator is required"))
 	}
 	if c.ServerName == "" {
 		c.ServerName = DefaultServerName

@@ -1,6 +1,7 @@
 package threads
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -191,9 +192,29 @@ func (t *translator) announce(c letta.ToolCall) Event {
 	if c.Arguments == "" {
 		args = map[string]any{}
 	} else if json.Valid([]byte(c.Arguments)) {
-		args = json.RawMessage(c.Arguments)
+		args = withoutLettaArgs(json.RawMessage(c.Arguments))
 	}
 	return Event{EventToolCall, ToolCallData{ID: c.ToolCallID, Name: c.Name, Arguments: args}}
+}
+
+// withoutLettaArgs drops request_heartbeat, the argument Letta adds to every
+// tool for its own loop and removes before calling the tool: real Letta
+// 0.11.7 keeps it in its tool_call_message (found with e2e/realletta), so
+// the caller would see an argument the tool never received.
+func withoutLettaArgs(raw json.RawMessage) json.RawMessage {
+	if !bytes.Contains(raw, []byte(`"request_heartbeat"`)) {
+		return raw
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return raw
+	}
+	delete(m, "request_heartbeat")
+	b, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	return b
 }
 
 // end closes the reply after Next returned err (io.EOF after [DONE]): an

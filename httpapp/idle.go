@@ -1,4 +1,4 @@
-package mcp
+package httpapp
 
 import (
 	"runtime/debug"

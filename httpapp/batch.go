@@ -1,4 +1,4 @@
-package mcp
+package httpapp
 
 import (
 	"bufio"
@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/httperr"
 )
 
 // MaxBatch is the most JSON-RPC messages one POST may carry. The SDK
@@ -22,7 +24,7 @@ const MaxBatch = 10
 // each. Only a batch is read whole (within the body limit, and put back
 // for the SDK); another body is only peeked at. A batch over MaxBatch is
 // answered here with a JSON-RPC error, and ok is false.
-func (ep *Endpoint) batchSize(w http.ResponseWriter, r *http.Request) (n int, ok bool) {
+func (e *edge) batchSize(w http.ResponseWriter, r *http.Request) (n int, ok bool) {
 	if r.Method != http.MethodPost || r.Body == nil || r.Body == http.NoBody {
 		return 1, true
 	}
@@ -42,14 +44,14 @@ func (ep *Endpoint) batchSize(w http.ResponseWriter, r *http.Request) (n int, ok
 		}
 		break
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ep.cfg.MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, e.maxBody))
 	r.Body.Close()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeJSONError(w, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("request body exceeds %d bytes", mbe.Limit))
+			httperr.Write(w, httperr.Answer{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: fmt.Sprintf("request body exceeds %d bytes", mbe.Limit)})
 		} else {
-			writeJSONError(w, http.StatusBadRequest, "bad_request", "could not read the request body")
+			httperr.Write(w, httperr.Answer{Status: http.StatusBadRequest, Code: "bad_request", Message: "could not read the request body"})
 		}
 		return 0, false
 	}
