@@ -119,7 +119,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		// The page to chat in, and the operator's usage view (its own
 		// token): routes without Odoo credentials.
 		appCfg.Public = append(appCfg.Public,
-			httpapp.Mount{Paths: []string{"/chat", "/chat/{file}"}, Handler: chatui.Handler()},
+			httpapp.Mount{Paths: []string{"/chat", "/chat/{$}", "/chat/{file}"}, Handler: chatui.Handler()},
 			httpapp.Mount{Paths: []string{"/api/v1/admin/usage"}, Handler: orch.AdminUsageHandler()})
 		// Letta may be down at start: /mcp serves meanwhile, the tool mode
 		// is chosen (and logged) and registration done in the background,
