@@ -120,11 +120,14 @@ type ToolReturn struct {
 
 // Usage is the usage_statistics event.
 type Usage struct {
-	CompletionTokens int             `json:"completion_tokens"`
-	PromptTokens     int             `json:"prompt_tokens"`
-	TotalTokens      int             `json:"total_tokens"`
-	StepCount        int             `json:"step_count"`
-	Raw              json.RawMessage `json:"-"`
+	CompletionTokens int `json:"completion_tokens"`
+	PromptTokens     int `json:"prompt_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+	StepCount        int `json:"step_count"`
+	// NEW only (null or absent on OLD).
+	CachedInputTokens *int            `json:"cached_input_tokens"`
+	ReasoningTokens   *int            `json:"reasoning_tokens"`
+	Raw               json.RawMessage `json:"-"`
 }
 
 // Event is one message of a stream (or of a non-stream response).

@@ -211,6 +211,9 @@ func (t *turn) read(s *letta.Stream) ([]letta.ToolCall, error, bool) {
 				t.usage.CompletionTokens += u.CompletionTokens
 				t.usage.TotalTokens += u.TotalTokens
 				t.usage.Steps += u.StepCount
+				d := usageData(u)
+				t.usage.CachedTokens += d.CachedTokens
+				t.usage.ReasoningTokens += d.ReasoningTokens
 			}
 			continue
 		case letta.TypeToolReturn:
