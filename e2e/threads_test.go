@@ -83,7 +83,10 @@ func startThreadStack(t *testing.T, lettaVersion string, extraEnv ...string) *th
 	if dir, err := lettaspec.FindDir(); err == nil {
 		v, err := lettaspec.LoadWithOptions(dir, lettaspec.ForServerVersion(lettaVersion), lettaspec.Options{
 			RejectUnknownQuery: true,
-			AllowQuery:         map[string][]string{"GET /v1/agents/{agent_id}/tools": {"limit"}},
+			AllowQuery: map[string][]string{"GET /v1/agents/{agent_id}/tools": {"limit"},
+				// The 0.11.7 tag reads step feedback from the query; the spec (14
+				// days later) has a body, which the client sends too.
+				"PATCH /v1/steps/{step_id}/feedback": {"feedback"}},
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -177,7 +177,7 @@ func (s *Server) agentJSON(a *agentRec, rel relations) map[string]any {
 		"base_template_id":                nil,
 		"deployment_id":                   nil,
 		"entity_id":                       nil,
-		"identity_ids":                    []any{},
+		"identity_ids":                    s.agentIdentityIDs(a.ID),
 		"message_buffer_autoclear":        false,
 		"enable_sleeptime":                nil,
 		"multi_agent_group":               nil,

@@ -54,6 +54,7 @@ type runOutcome struct {
 	Steps      int
 	Completion int
 	Prompt     int
+	Cached     int
 	Err        error // the agent disappeared, a pending approval, a bad approval
 }
 
@@ -263,6 +264,7 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, in runInpu
 		out.Steps++
 		out.Prompt += 2000
 		out.Completion += 20
+		stepCompletion := 20 // this step's, for its step record
 		// Client tools and tools that require approval pause the run; the
 		// other calls of the step are parked until the answer.
 		var requested, allowed []pendingCall
@@ -289,6 +291,7 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, in runInpu
 				a.Pending = st
 			}
 			s.mu.Unlock()
+			out.Cached += s.addStep(agentID, runID, stepID, 2000, stepCompletion)
 			if !sink.step([]*historyMsg{reasoning, req}) {
 				return s.finishRun(agentID, out, "cancelled")
 			}
@@ -307,6 +310,10 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, in runInpu
 			res := s.executeTool(ctx, agentID, tools[pc.Call.Tool], pc.Call.Args, env)
 			ret := s.returnMsg(stepID, runID, pc, res, false)
 			out.Completion += len(strings.Fields(pc.Call.RawArgs))
+			stepCompletion += len(strings.Fields(pc.Call.RawArgs))
+			if i == len(valid)-1 {
+				out.Cached += s.addStep(agentID, runID, stepID, 2000, stepCompletion)
+			}
 			if !s.appendHistory(agentID, append(early, ret)...) {
 				out.Err = errAgentGone
 				return out
@@ -330,8 +337,10 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, in runInpu
 		Text: "Replying to the user."}
 	assistant := &historyMsg{MessageID: msgID, Type: "assistant_message", Date: now, Otid: otidFromID(msgID, 1), StepID: stepID, RunID: runID, Text: reply}
 	out.Steps++
+	completion := 10 + len(strings.Fields(reply))
 	out.Prompt += 2000
-	out.Completion += 10 + len(strings.Fields(reply))
+	out.Completion += completion
+	out.Cached += s.addStep(agentID, runID, stepID, 2000, completion)
 	if !s.appendHistory(agentID, reasoning, assistant) {
 		out.Err = errAgentGone
 		return out
@@ -497,7 +506,10 @@ func (s *Server) executeTool(ctx context.Context, agentID string, t *toolRec, ar
 	}
 	var res toolCallResult
 	if t.ToolType != "external_mcp" {
-		res = toolCallResult{Return: "None", Status: "success"}
+		var ok bool
+		if res, ok = s.memoryTool(agentID, t.Name, clean); !ok {
+			res = toolCallResult{Return: "None", Status: "success"}
+		}
 	} else {
 		serverName := ""
 		for _, tag := range t.Tags {

@@ -20,6 +20,7 @@ type blockRec struct {
 	Limit       int
 	ReadOnly    bool
 	Metadata    map[string]any
+	seq         int64
 }
 
 // envVar is one agent environment variable (OLD tool_exec_environment_variables,
@@ -187,6 +188,8 @@ func (c *reqCtx) createAgent() {
 	metadata, _ := f.object("metadata")
 	includeBase := f.boolean("include_base_tools", true)
 	env, _ := s.envFromBody(f)
+	blockIDs, _ := f.strList("block_ids")
+	identityIDs, _ := f.strList("identity_ids")
 	var blocks []*blockRec
 	if raw, ok := f.m["memory_blocks"].([]any); ok {
 		for i, item := range raw {
@@ -196,18 +199,7 @@ func (c *reqCtx) createAgent() {
 				continue
 			}
 			bf := &fields{m: bm, loc: append(f.at("memory_blocks"), i)}
-			b := &blockRec{ID: newID("block"), Label: bf.requiredStr("label"), Value: bf.requiredStr("value"), Limit: 20000}
-			if s.isNew {
-				b.Limit = 100000
-			}
-			if n, ok := pyNumber(bm["limit"]); ok {
-				b.Limit = int(n)
-			}
-			if d := bf.str("description"); d != nil {
-				b.Description = *d
-			}
-			b.ReadOnly = bf.boolean("read_only", false)
-			b.Metadata, _ = bf.object("metadata")
+			b := s.parseBlock(bf, bm)
 			f.issues = append(f.issues, bf.issues...)
 			blocks = append(blocks, b)
 		}
@@ -234,7 +226,7 @@ func (c *reqCtx) createAgent() {
 		}
 	}
 
-	a := &agentRec{ID: newID("agent"), System: defaultSystemPrompt, AgentType: "memgpt_v2_agent", Tags: tags, Metadata: metadata, Blocks: blocks}
+	a := &agentRec{ID: newID("agent"), System: defaultSystemPrompt, AgentType: "memgpt_v2_agent", Tags: tags, Metadata: metadata}
 	if s.isNew {
 		a.AgentType = "letta_v1_agent"
 	}
@@ -311,6 +303,26 @@ func (c *reqCtx) createAgent() {
 			missingNames = append(missingNames, n)
 		}
 	}
+	var missingBlocks, missingIdentities []string
+	for _, id := range blockIDs {
+		if s.blocks[id] == nil {
+			missingBlocks = append(missingBlocks, id)
+		}
+	}
+	for _, id := range identityIDs {
+		if s.identities[id] == nil {
+			missingIdentities = append(missingIdentities, id)
+		}
+	}
+	if len(missingBlocks) > 0 || len(missingIdentities) > 0 {
+		s.mu.Unlock()
+		if len(missingBlocks) > 0 {
+			fail(http.StatusNotFound, "Blocks not found: "+pyRepr(missingBlocks))
+		} else {
+			fail(http.StatusNotFound, "Identities not found: "+pyRepr(missingIdentities))
+		}
+		return
+	}
 	if len(missingNames) > 0 || len(missingIDs) > 0 {
 		s.mu.Unlock()
 		if len(missingNames) > 0 {
@@ -321,6 +333,11 @@ func (c *reqCtx) createAgent() {
 		return
 	}
 	a.ToolIDs = ids
+	a.Blocks, _ = s.agentBlocks(blockIDs, blocks)
+	for _, id := range identityIDs {
+		idn := s.identities[id]
+		idn.AgentIDs = append(idn.AgentIDs, a.ID)
+	}
 	a.Env = s.storedEnv(env)
 	a.seq, a.created = s.nextSeq()
 	a.updated = a.created
@@ -556,6 +573,10 @@ func (c *reqCtx) deleteAgent() {
 	c.s.mu.Lock()
 	_, ok := c.s.agents[id]
 	delete(c.s.agents, id)
+	c.s.dropRuns(id)
+	for _, idn := range c.s.identities {
+		idn.AgentIDs = slices.DeleteFunc(idn.AgentIDs, func(x string) bool { return x == id })
+	}
 	c.s.mu.Unlock()
 	if !ok {
 		if c.s.isNew {

@@ -65,6 +65,18 @@
 //     (OLD memgpt_v2_agent: send_message, conversation_search,
 //     memory_insert, memory_replace; NEW letta_v1_agent: the same without
 //     send_message).
+//   - Blocks exist on their own (/v1/blocks/) and may be held by many
+//     agents (block_ids at creation, core-memory attach/detach): one block
+//     per label per agent (a later one dropped at creation, 409 on attach);
+//     deleting an agent keeps its blocks. The API edits read-only blocks;
+//     the agent's memory tools (memory_insert, memory_replace,
+//     core_memory_append, core_memory_replace) refuse them. OLD checks a
+//     value against the block's limit, NEW (0.16.7+) does not.
+//   - Identities (POST/GET/PATCH /v1/identities/; PUT answers 404 for a new
+//     one) hold agents and blocks and typed properties.
+//   - Every message request is a run with one step per model call (tokens,
+//     NEW cached tokens), listed by /v1/runs/ and /v1/steps/; NEW deletes an
+//     agent's runs and steps with it. Step feedback: NEW body, OLD query.
 //   - The schema health of MCP tools follows the 0.16.8 sources: NEW rates
 //     listings after normalize_mcp_schema (so a bare $ref property is
 //     NON_STRICT_ONLY there and gets synced) and stores the rating of the

@@ -248,7 +248,9 @@ func (c *reqCtx) stream(req messageRequest, tokenCapable bool) {
 	runID := newID("run")
 	sw := c.newStream(runID, req.StreamTokens && tokenCapable, req.Include, req.IncludePings)
 	defer sw.close()
+	c.s.startRun(c.params["agent_id"], runID)
 	out := c.s.runAgent(c.r.Context(), c.params["agent_id"], runID, req.runInput(), sw)
+	c.s.endRun(runID, out.StopReason)
 	var lerr *lettaRunError
 	if errors.As(out.Err, &lerr) {
 		// Raised inside the stream, after the ping: HTTP 200 with Letta's
@@ -319,7 +321,9 @@ func (c *reqCtx) sendMessage() {
 	}
 	runID := newID("run")
 	col := &collector{}
+	c.s.startRun(c.params["agent_id"], runID)
 	out := c.s.runAgent(c.r.Context(), c.params["agent_id"], runID, req.runInput(), col)
+	c.s.endRun(runID, out.StopReason)
 	var lerr *lettaRunError
 	if errors.As(out.Err, &lerr) {
 		status := http.StatusBadRequest

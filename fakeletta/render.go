@@ -168,7 +168,7 @@ func (r *msgRenderer) usage(o runOutcome) obj {
 		{"total_tokens", o.Completion + o.Prompt}, {"step_count", o.Steps},
 	}
 	if r.isNew {
-		return append(u, kv{"run_ids", nil}, kv{"cached_input_tokens", nil}, kv{"cache_write_tokens", nil},
+		return append(u, kv{"run_ids", nil}, kv{"cached_input_tokens", o.Cached}, kv{"cache_write_tokens", nil},
 			kv{"reasoning_tokens", nil}, kv{"context_tokens", nil})
 	}
 	return append(u, kv{"steps_messages", nil}, kv{"run_ids", nil})

@@ -70,6 +70,10 @@ type Server struct {
 	agents     map[string]*agentRec
 	tools      map[string]*toolRec
 	servers    map[string]*mcpServerRec
+	blocks     map[string]*blockRec // every block, shared by the agents holding it
+	identities map[string]*identityRec
+	runs       map[string]*runRec
+	steps      map[string]*stepRec
 	serverTool map[string][]string // NEW mcp_server id -> tool ids (MCPTools mapping)
 	requests   []RequestRecord
 	faults     []*Fault
@@ -109,6 +113,10 @@ func New(opts Options) *Server {
 		agents:     map[string]*agentRec{},
 		tools:      map[string]*toolRec{},
 		servers:    map[string]*mcpServerRec{},
+		blocks:     map[string]*blockRec{},
+		identities: map[string]*identityRec{},
+		runs:       map[string]*runRec{},
+		steps:      map[string]*stepRec{},
 		serverTool: map[string][]string{},
 	}
 	s.routes = s.buildRoutes()

@@ -17,6 +17,8 @@ type MemoryBlock struct {
 	Limit       int    `json:"limit,omitempty"`
 	Description string `json:"description,omitempty"`
 	ReadOnly    bool   `json:"read_only,omitempty"`
+	// Metadata marks blocks odoo-mcp manages (both versions accept it).
+	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
 // LLMSettings are the per-agent model knobs. What each version accepts
@@ -68,6 +70,8 @@ type CreateAgentRequest struct {
 	Tags             []string
 	Metadata         map[string]any
 	ToolIDs          []string
+	BlockIDs         []string // existing blocks to attach (shared memory)
+	IdentityIDs      []string
 	IncludeBaseTools *bool // nil = Letta's default (true)
 	EnvVars          map[string]string
 	LLM              LLMSettings
@@ -107,7 +111,8 @@ type Agent struct {
 	Tools       []Tool
 	Blocks      []Block           // NEW `blocks`, else memory.blocks
 	EnvVars     map[string]string // NEW `secrets`, else tool_exec_environment_variables
-	CreatedAt   string            // as sent (Letta may omit the time zone)
+	IdentityIDs []string
+	CreatedAt   string // as sent (Letta may omit the time zone)
 	UpdatedAt   string
 	// Pending are the calls of the run paused on an approval request
 	// (pending_approval, asked for with IncludePendingApproval).
@@ -130,10 +135,13 @@ type LLMConfig struct {
 
 // Block is a memory block of an agent.
 type Block struct {
-	ID    string `json:"id"`
-	Label string `json:"label"`
-	Value string `json:"value"`
-	Limit int    `json:"limit"`
+	ID          string         `json:"id"`
+	Label       string         `json:"label"`
+	Value       string         `json:"value"`
+	Limit       int            `json:"limit"`
+	ReadOnly    bool           `json:"read_only"`
+	Description string         `json:"description"`
+	Metadata    map[string]any `json:"metadata"`
 }
 
 type envVar struct {
@@ -162,10 +170,11 @@ func (a *Agent) UnmarshalJSON(b []byte) error {
 		Memory   *struct {
 			Blocks []Block `json:"blocks"`
 		} `json:"memory"`
-		Secrets   []envVar `json:"secrets"`
-		ToolEnv   []envVar `json:"tool_exec_environment_variables"`
-		CreatedAt *string  `json:"created_at"`
-		UpdatedAt *string  `json:"updated_at"`
+		IdentityIDs []string `json:"identity_ids"`
+		Secrets     []envVar `json:"secrets"`
+		ToolEnv     []envVar `json:"tool_exec_environment_variables"`
+		CreatedAt   *string  `json:"created_at"`
+		UpdatedAt   *string  `json:"updated_at"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
@@ -173,7 +182,7 @@ func (a *Agent) UnmarshalJSON(b []byte) error {
 	*a = Agent{
 		ID: w.ID, Name: w.Name, System: w.System, AgentType: w.AgentType,
 		Description: deref(w.Description), Model: deref(w.Model), Embedding: deref(w.Embedding),
-		Tags: w.Tags, Metadata: w.Metadata, Tools: w.Tools, Blocks: w.Blocks,
+		Tags: w.Tags, Metadata: w.Metadata, Tools: w.Tools, Blocks: w.Blocks, IdentityIDs: w.IdentityIDs,
 		CreatedAt: deref(w.CreatedAt), UpdatedAt: deref(w.UpdatedAt),
 		Raw: append(json.RawMessage(nil), b...),
 	}
@@ -244,6 +253,12 @@ func (c *Client) CreateAgent(ctx context.Context, r CreateAgentRequest) (*Agent,
 	}
 	if r.ToolIDs != nil {
 		body["tool_ids"] = r.ToolIDs
+	}
+	if len(r.BlockIDs) > 0 {
+		body["block_ids"] = r.BlockIDs
+	}
+	if len(r.IdentityIDs) > 0 {
+		body["identity_ids"] = r.IdentityIDs
 	}
 	if r.IncludeBaseTools != nil {
 		body["include_base_tools"] = *r.IncludeBaseTools

@@ -86,6 +86,15 @@ func (c *Client) SetToolApproval(ctx context.Context, agentID, toolName string, 
 // (ListAgentsOptions.Include; Agent.Pending).
 const IncludePendingApproval = "agent.pending_approval"
 
+// The other relationships include=… names (NEW). A request with include
+// gets only the relationships it names.
+const (
+	IncludeSecrets = "agent.secrets"
+	IncludeTags    = "agent.tags"
+	IncludeTools   = "agent.tools"
+	IncludeBlocks  = "agent.blocks"
+)
+
 // decodeAgentApprovals fills Pending and ApprovalTools from an AgentState.
 func decodeAgentApprovals(a *Agent, raw []byte) {
 	var w struct {

@@ -120,11 +120,14 @@ type ToolReturn struct {
 
 // Usage is the usage_statistics event.
 type Usage struct {
-	CompletionTokens int             `json:"completion_tokens"`
-	PromptTokens     int             `json:"prompt_tokens"`
-	TotalTokens      int             `json:"total_tokens"`
-	StepCount        int             `json:"step_count"`
-	Raw              json.RawMessage `json:"-"`
+	CompletionTokens int `json:"completion_tokens"`
+	PromptTokens     int `json:"prompt_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+	StepCount        int `json:"step_count"`
+	// NEW only (null or absent on OLD).
+	CachedInputTokens *int            `json:"cached_input_tokens"`
+	ReasoningTokens   *int            `json:"reasoning_tokens"`
+	Raw               json.RawMessage `json:"-"`
 }
 
 // Event is one message of a stream (or of a non-stream response).
@@ -599,11 +602,17 @@ func (r MessageRequest) body(stream bool) map[string]any {
 // every tool call arrives with its complete arguments. The stream lives as
 // long as ctx; Close it.
 func (c *Client) StreamMessage(ctx context.Context, agentID, text string) (*Stream, error) {
-	tokens := true
-	if v, err := c.DetectVersion(ctx); err == nil && !v.TokenStreamsWholeToolArguments() {
-		tokens = false
-	}
-	return c.StreamMessageRequest(ctx, agentID, MessageRequest{Text: text, StreamTokens: tokens, IncludePings: true})
+	return c.StreamMessageRequest(ctx, agentID, MessageRequest{Text: text, StreamTokens: c.TokenStreaming(ctx), IncludePings: true})
+}
+
+// TokenStreaming says whether a message request should ask for token
+// streaming: only where Letta streams tool arguments whole (0.16 and later,
+// Cloud). Before 0.16 token-streamed arguments do not join into JSON (seen
+// on the real 0.11.7), so runs are step-streamed there. The version is
+// detected once per client.
+func (c *Client) TokenStreaming(ctx context.Context) bool {
+	v, err := c.DetectVersion(ctx)
+	return err != nil || v.TokenStreamsWholeToolArguments()
 }
 
 // StreamMessageRequest is StreamMessage with every option.

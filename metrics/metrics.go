@@ -30,12 +30,14 @@ type Metrics struct {
 	httpReqs     *prometheus.CounterVec
 	httpLatency  *prometheus.HistogramVec
 	evictions    *prometheus.CounterVec
+	usage        usageCounters // usage.go
 }
 
 // New registers every collector, plus the Go runtime and process ones.
 func New() *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry()}
 	f := func(c prometheus.Collector) { m.reg.MustRegister(c) }
+	m.usage.register(f)
 	m.toolCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "odoo_mcp_tool_calls_total", Help: "MCP tool calls by tool and outcome (ok, error, protocol_error).",
 	}, []string{"tool", "outcome"})

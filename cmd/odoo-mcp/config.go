@@ -75,6 +75,7 @@ type serveConfig struct {
 	SigningKey            string // secret
 	ThreadTokenTTL        time.Duration
 
+	OrgMemoryFile string // organisation block text (issue 15)
 	// OAuth: odoo-mcp as its own authorization server for /mcp.
 	OAuth                      bool
 	OAuthAccessTTL             time.Duration
@@ -83,6 +84,7 @@ type serveConfig struct {
 
 	Demo        bool
 	DemoVersion string
+	DemoLetta   bool
 }
 
 // envFlags registers flags whose defaults come from environment variables,
@@ -241,11 +243,13 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.URL(&c.PublicURL, "public-url", "ODOO_MCP_PUBLIC_URL", "URL at which Letta reaches this server (/mcp is appended), e.g. https://odoo-mcp.example.com")
 	f.Secret(&c.SigningKey, "signing-key", "ODOO_MCP_SIGNING_KEY", "key that signs thread tokens, at least 32 characters (e.g. openssl rand -hex 32); the same on every replica")
 	f.Duration(&c.ThreadTokenTTL, "thread-token-ttl", "ODOO_MCP_THREAD_TOKEN_TTL", auth.DefaultTokenTTL, "lifetime of a thread's token (reissued at half-life when the thread is used)")
+	f.String(&c.OrgMemoryFile, "org-memory-file", "ODOO_MCP_ORG_MEMORY_FILE", "", "text file read at start: the organisation's read-only memory block, shared by every agent of the database")
 	f.Bool(&c.OAuth, "oauth", "ODOO_MCP_OAUTH", false, "serve OAuth 2.1 for /mcp: clients sign in with an Odoo login and API key in a browser (needs --public-url and --signing-key)")
 	f.Duration(&c.OAuthAccessTTL, "oauth-access-ttl", "ODOO_MCP_OAUTH_ACCESS_TTL", oauth.DefaultAccessTTL, "lifetime of an OAuth access token (at most 1h)")
 	f.Duration(&c.OAuthRefreshTTL, "oauth-refresh-ttl", "ODOO_MCP_OAUTH_REFRESH_TTL", oauth.DefaultRefreshTTL, "lifetime of an OAuth refresh token (each refresh issues a new one)")
 	f.Bool(&c.OAuthAllowPrivateClientIDs, "oauth-allow-private-client-ids", "ODOO_MCP_OAUTH_ALLOW_PRIVATE_CLIENT_IDS", false, "fetch OAuth client id metadata documents from private and loopback addresses too")
 	f.Bool(&c.Demo, "demo", "ODOO_MCP_DEMO", false, "run an in-memory demo Odoo in this process and serve it")
+	f.Bool(&c.DemoLetta, "demo-letta", "ODOO_MCP_DEMO_LETTA", false, "run the fake Letta (scripted model, in memory) in this process: the thread API and /chat with nothing else installed")
 	f.String(&c.DemoVersion, "demo-version", "ODOO_MCP_DEMO_VERSION", "18.0", "Odoo version the demo plays: 18.0, 19.0 or 20.0")
 	return c, f
 }
@@ -310,6 +314,12 @@ func (c *serveConfig) validate() error {
 	case "auto", "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("--log-format %q: use auto, text or json", c.LogFormat))
+	}
+	if c.DemoLetta && c.lettaEnabled() {
+		errs = append(errs, errors.New("--demo-letta runs a Letta of its own: leave --letta-url (LETTA_BASE_URL) unset"))
+	}
+	if _, err := c.orgMemory(); err != nil {
+		errs = append(errs, err)
 	}
 	errs = append(errs, c.validateOAuth()...)
 	return errors.Join(append(errs, c.validateLetta()...)...)

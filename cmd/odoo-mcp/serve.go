@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/chatui"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 	"github.com/odoo-mcp/odoo-mcp/httpapp"
 	"github.com/odoo-mcp/odoo-mcp/internal/redact"
@@ -46,6 +47,16 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		defer d.Close()
 		demo = d
 		cfg.OdooURL, cfg.OdooDB = d.URL, d.DB
+	}
+
+	var demoL *demoLetta
+	if cfg.DemoLetta {
+		d, err := startDemoLetta(cfg)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		demoL = d
 	}
 
 	odooCtx, _ := cfg.odooContext()
@@ -106,6 +117,11 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 			tokens.SetRevocations(orch)
 		}
 		appCfg.Threads = orch
+		// The page to chat in, and the operator's usage view (its own
+		// token): routes without Odoo credentials.
+		appCfg.Public = append(appCfg.Public,
+			httpapp.Mount{Paths: []string{"/chat", "/chat/{$}", "/chat/{file}"}, Handler: chatui.Handler()},
+			httpapp.Mount{Paths: []string{"/api/v1/admin/usage"}, Handler: orch.AdminUsageHandler()})
 		// Letta may be down at start: /mcp serves meanwhile, the tool mode
 		// is chosen (and logged) and registration done in the background,
 		// with retries; thread requests try once more themselves.
@@ -117,6 +133,9 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	if demoL != nil {
+		demoL.SetTarget(ln.Addr().String())
 	}
 	srv := &http.Server{
 		Handler:           app,
@@ -170,6 +189,10 @@ func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, runner threads.ToolR
 	if err != nil {
 		return nil, err
 	}
+	org, err := cfg.orgMemory()
+	if err != nil {
+		return nil, err
+	}
 	var names []string
 	for _, t := range tools.Enabled(cfg.policy()) {
 		names = append(names, t.Def.Name)
@@ -177,7 +200,7 @@ func newOrchestrator(cfg *serveConfig, tokens *auth.Tokens, runner threads.ToolR
 	return threads.New(threads.Options{
 		Letta: lc, Tokens: tokens, ToolMode: cfg.LettaToolMode, Runner: runner, MaxToolRounds: cfg.LettaMaxToolRounds,
 		ServerName: cfg.LettaMCPServerName, PublicURL: cfg.PublicURL, Tools: names,
-		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes,
+		DefaultEmbedding: cfg.LettaDefaultEmbedding, MaxBodyBytes: cfg.MaxBodyBytes, OrgMemory: org, AdminToken: cfg.MetricsToken,
 		Streams: limits.NewStreams(cfg.MaxStreams), Metrics: m, Logger: log,
 	})
 }

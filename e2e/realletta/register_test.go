@@ -9,8 +9,12 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/e2e/realletta"
 )
 
-var sixTools = []string{"odoo_model_inspector", "odoo_model_method_executor", "odoo_record_creator",
-	"odoo_record_retriever", "odoo_record_unlinker", "odoo_record_updater"}
+// sixTools are odoo-llm's six; allTools adds the aggregator, the seventh.
+var (
+	sixTools = []string{"odoo_model_inspector", "odoo_model_method_executor", "odoo_record_creator",
+		"odoo_record_retriever", "odoo_record_unlinker", "odoo_record_updater"}
+	allTools = append([]string{"odoo_record_aggregator"}, sixTools...)
+)
 
 // lettaTool is the part of Letta's Tool odoo-mcp relies on.
 type lettaTool struct {
@@ -38,7 +42,7 @@ func mcpTools(t *testing.T, l *realletta.Server, server string) map[string]letta
 }
 
 // TestRegistration: odoo-mcp registers itself in the real Letta: the MCP
-// server with the templated header, the six tools synced and rated
+// server with the templated header, the seven tools synced and rated
 // STRICT_COMPLIANT by Letta itself. 0.16.8 refuses the loopback URL and
 // odoo-mcp says so clearly.
 func TestRegistration(t *testing.T) {
@@ -98,8 +102,8 @@ func TestRegistration(t *testing.T) {
 						}
 						var linked []lettaTool
 						getJSON(t, l, "/v1/mcp-servers/"+s.ID+"/tools", &linked)
-						if len(linked) != len(sixTools) {
-							t.Errorf("GET /v1/mcp-servers/{id}/tools lists %d tools, want 6", len(linked))
+						if len(linked) != len(allTools) {
+							t.Errorf("GET /v1/mcp-servers/{id}/tools lists %d tools, want %d", len(linked), len(allTools))
 						}
 					}
 				}
@@ -112,7 +116,7 @@ func TestRegistration(t *testing.T) {
 			}
 
 			tools := mcpTools(t, l, "odoo-mcp")
-			for _, name := range sixTools {
+			for _, name := range allTools {
 				tl, ok := tools[name]
 				if !ok {
 					t.Errorf("Letta has no tool %s tagged mcp:odoo-mcp (has %v)", name, keys(tools))
@@ -133,8 +137,8 @@ func TestRegistration(t *testing.T) {
 				} `json:"health"`
 			}
 			getJSON(t, l, "/v1/tools/mcp/servers/odoo-mcp/tools", &live)
-			if len(live) != len(sixTools) {
-				t.Fatalf("Letta's live listing has %d tools, want 6: %+v", len(live), live)
+			if len(live) != len(allTools) {
+				t.Fatalf("Letta's live listing has %d tools, want %d: %+v", len(live), len(allTools), live)
 			}
 			for _, tl := range live {
 				if tl.Health.Status != "STRICT_COMPLIANT" {

@@ -100,14 +100,21 @@ func (o *Orchestrator) create(ctx context.Context, id *auth.Identity, threadID s
 			return nil, err
 		}
 	}
-	m := meta{V: schemaVersion, Server: o.opts.ServerName, DB: ow.DB, UID: ow.UID, ThreadID: threadID, Tools: tools, Settings: spec.settings(), Approve: approveOf(spec, nil)}
+	own := spec.SharedMemory != nil && !*spec.SharedMemory
+	blocks, blockIDs, identityIDs, err := o.newAgentMemory(ctx, id, threadID, spec, own)
+	if err != nil {
+		return nil, err
+	}
+	m := meta{V: schemaVersion, Server: o.opts.ServerName, DB: ow.DB, UID: ow.UID, ThreadID: threadID, Tools: tools, Settings: spec.settings(), Approve: approveOf(spec, nil), OwnMemory: own}
 	req := letta.CreateAgentRequest{
 		Name:         o.agentName(ow, threadID),
 		Model:        spec.Model,
 		Embedding:    embedding,
 		System:       deref(spec.System),
 		Description:  fmt.Sprintf("odoo-mcp chat thread %s of Odoo user %d (database %s)", threadID, ow.UID, ow.DB),
-		MemoryBlocks: []letta.MemoryBlock{{Label: "persona", Value: personaOf(spec)}, {Label: "human", Value: humanOf(spec, id)}},
+		MemoryBlocks: blocks,
+		BlockIDs:     blockIDs,
+		IdentityIDs:  identityIDs,
 		Tags:         o.tags(ow, threadID),
 		Metadata:     metadataWith(nil, m),
 		LLM:          spec.settings().letta(),
@@ -210,6 +217,9 @@ func (o *Orchestrator) converge(ctx context.Context, id *auth.Identity, r record
 			warnings = append(warnings, fmt.Sprintf("%s was not changed: it seeds the agent's memory when the thread is created, and the agent keeps its own memory since (delete and declare the thread again to start over)", b.label))
 		}
 	}
+	if spec.SharedMemory != nil && *spec.SharedMemory == m.OwnMemory {
+		next.OwnMemory, changed = !*spec.SharedMemory, append(changed, "memory")
+	}
 	tools := spec.toolsOr(m.Tools)
 	toolsChanged := !sameSet(tools, m.Tools)
 	if toolsChanged {
@@ -261,6 +271,13 @@ func (o *Orchestrator) converge(ctx context.Context, id *auth.Identity, r record
 			o.markCurrent(a.ID, next.TokenID)
 		}
 		a = upd
+	}
+	memMoved, err := o.syncMemory(ctx, id, a, next.ThreadID, next.OwnMemory)
+	if err != nil {
+		return nil, err
+	}
+	if memMoved && !slices.Contains(changed, "memory") {
+		changed = append(changed, "memory")
 	}
 	if mode == ToolModeMCP {
 		moved, err := o.syncTools(ctx, a.ID, tools, ids)

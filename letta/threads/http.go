@@ -42,6 +42,15 @@ var routes = []struct {
 	{"DELETE /api/v1/threads/{thread_id}", "delete", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleDelete }},
 	{"POST /api/v1/threads/{thread_id}/messages", "message", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleMessage }},
 	{"POST /api/v1/threads/{thread_id}/approvals", "approvals", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleApprovals }},
+	{"GET /api/v1/tools", "tools", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleTools }},
+	{"GET /api/v1/usage", "usage", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleUsage }},
+	{"GET /api/v1/threads/{thread_id}/usage", "thread_usage", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleThreadUsage }},
+	{"POST /api/v1/threads/{thread_id}/messages/{message_id}/feedback", "feedback", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleFeedback }},
+	{"GET /api/v1/threads/{thread_id}/memory", "memory_get", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleThreadMemory }},
+	{"PATCH /api/v1/threads/{thread_id}/memory/{label}", "memory_edit", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleEditThreadMemory }},
+	{"GET /api/v1/memory/human", "user_memory_get", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleUserMemory }},
+	{"PATCH /api/v1/memory/human", "user_memory_edit", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleEditUserMemory }},
+	{"DELETE /api/v1/memory/human", "user_memory_delete", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleDeleteUserMemory }},
 }
 
 // Handler serves the thread API. authenticate guards every route; it runs
@@ -229,6 +238,7 @@ func (o *Orchestrator) handleGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return o.writeError(w, r, err)
 	}
+	o.withUsage(r.Context(), identity(r), th)
 	return writeJSON(w, http.StatusOK, th)
 }
 
@@ -305,6 +315,9 @@ func (o *Orchestrator) answerTurn(w http.ResponseWriter, r *http.Request, thread
 			o.log.WarnContext(ctx, "thread run failed", "thread", threadID, "agent", t.rec.agent.ID, "error", rerr.Message)
 			return writeJSON(w, rerr.Status, map[string]any{"error": rerr.Code, "message": rerr.Message, "partial": reply})
 		}
+		if reply.Usage != nil {
+			o.countUsage(t.rec.agent.Model, *reply.Usage)
+		}
 		return writeJSON(w, http.StatusOK, reply)
 	}
 	h := w.Header()
@@ -314,6 +327,8 @@ func (o *Orchestrator) answerTurn(w http.ResponseWriter, r *http.Request, thread
 	w.WriteHeader(http.StatusOK)
 	// Flush through the underlying writer: it reports a gone client.
 	out := newSSEWriter(w, http.NewResponseController(innermost(w)))
+	model := t.rec.agent.Model
+	out.onUsage = func(u UsageData) { o.countUsage(model, u) }
 	if err := out.rc.Flush(); err != nil {
 		return nil
 	}

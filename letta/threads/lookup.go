@@ -22,6 +22,9 @@ type Thread struct {
 	MaxTokens     *int     `json:"max_tokens,omitempty"`
 	CreatedAt     string   `json:"created_at,omitempty"`
 	UpdatedAt     string   `json:"updated_at,omitempty"`
+	SharedMemory  bool     `json:"shared_memory"`
+	// Usage: totals and context-window fill (GET of one thread only).
+	Usage *ThreadUsage `json:"usage,omitempty"`
 	// Approve are the tools whose calls wait for the user's approval;
 	// PendingApprovals the calls waiting now (POST …/approvals answers them).
 	Approve          []string       `json:"approve,omitempty"`
@@ -43,7 +46,8 @@ func threadOf(r record) *Thread {
 		ThreadID: r.meta.ThreadID, AgentID: r.agent.ID, Model: r.agent.Model, Embedding: r.agent.Embedding,
 		Tools: tools, Temperature: r.meta.Settings.Temperature, ContextWindow: r.meta.Settings.ContextWindow,
 		MaxTokens: r.meta.Settings.MaxTokens, CreatedAt: r.agent.CreatedAt, UpdatedAt: r.agent.UpdatedAt,
-		Approve: r.meta.Approve, PendingApprovals: awaitingUser(r),
+		SharedMemory: !r.meta.OwnMemory,
+		Approve:      r.meta.Approve, PendingApprovals: awaitingUser(r),
 	}
 }
 
@@ -135,9 +139,11 @@ func (o *Orchestrator) Delete(ctx context.Context, id *auth.Identity, threadID s
 		return err
 	}
 	for _, r := range rs {
+		o.beforeDelete(ctx, id, r)
 		if err := o.deleteAgent(ctx, r.agent.ID); err != nil {
 			return lettaFailure("deleting the thread's agent", err)
 		}
+		o.dropOwnMemory(ctx, r)
 	}
 	if len(rs) > 0 {
 		o.log.InfoContext(ctx, "thread deleted", "db", ow.DB, "uid", ow.UID, "thread", threadID, "agents", len(rs))
@@ -157,10 +163,14 @@ func (o *Orchestrator) deleteAgent(ctx context.Context, agentID string) error {
 }
 
 // includePending asks agent lookups for the pending approval where Letta
-// has approvals (0.16.2+); older versions do not know the parameter.
+// has approvals (0.16.2+); older versions do not know the parameter. With
+// include=…, the real 0.16 loads only the relationships named (seen on
+// 0.16.6: the agent's secrets came back empty, so its token looked
+// missing and was reissued on every declaration), so every relationship a
+// thread record reads is named too.
 func (o *Orchestrator) includePending(ctx context.Context) []string {
 	if v, err := o.letta.DetectVersion(ctx); err == nil && v.AtLeast(0, 16, 2) {
-		return []string{letta.IncludePendingApproval}
+		return []string{letta.IncludePendingApproval, letta.IncludeSecrets, letta.IncludeTags, letta.IncludeTools, letta.IncludeBlocks}
 	}
 	return nil
 }

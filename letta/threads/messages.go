@@ -175,6 +175,8 @@ type Reply struct {
 	Approvals    []ApprovalData `json:"approvals_required,omitempty"`
 	FinishReason string         `json:"finish_reason"`
 	StopReason   string         `json:"stop_reason,omitempty"`
+	// MessageID names the turn for feedback, as the done event does.
+	MessageID string `json:"message_id,omitempty"`
 }
 
 // ToolCallResult is a tool call with its return.
@@ -218,7 +220,7 @@ func (c *collector) add(evs []Event) {
 			e := d
 			c.err = &e
 		case DoneData:
-			c.reply.FinishReason, c.reply.StopReason = d.FinishReason, d.StopReason
+			c.reply.FinishReason, c.reply.StopReason, c.reply.MessageID = d.FinishReason, d.StopReason, d.MessageID
 		}
 	}
 }

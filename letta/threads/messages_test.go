@@ -162,3 +162,33 @@ func TestMessagePlainAndUnattachedTool(t *testing.T) {
 		}
 	})
 }
+
+// TestMessageStreamsTokensOnlyWhereArgumentsArriveWhole: before 0.16,
+// Letta's token-streamed tool arguments do not join into JSON (seen on the
+// real 0.11.7), so a message asks for step streaming there, and for token
+// streaming from 0.16 on.
+func TestMessageStreamsTokensOnlyWhereArgumentsArriveWhole(t *testing.T) {
+	forEachVersion(t, func(t *testing.T, version string) {
+		e := newEnv(t, version)
+		e.declare(admin, "tokens", Spec{Model: chatModel, Tools: &[]string{"odoo_record_retriever"}}, http.StatusCreated)
+		e.letta.ResetRequests()
+		e.send(admin, "tokens", retrieverCall)
+		want := version != fakeletta.VersionOld
+		seen := 0
+		for _, r := range e.letta.Requests() {
+			if r.Method != http.MethodPost || !strings.HasSuffix(r.Path, "/messages/stream") {
+				continue
+			}
+			seen++
+			var body struct {
+				StreamTokens bool `json:"stream_tokens"`
+			}
+			if err := json.Unmarshal(r.Body, &body); err != nil || body.StreamTokens != want {
+				t.Errorf("Letta %s: stream_tokens %v in %s, want %v", version, body.StreamTokens, r.Body, want)
+			}
+		}
+		if seen == 0 {
+			t.Fatalf("Letta %s: no message stream request recorded", version)
+		}
+	})
+}

@@ -76,6 +76,13 @@ type Options struct {
 	// (nil: no limit). Credentials and request rates are the HTTP
 	// application's.
 	Streams *limits.Streams
+	// OrgMemory is the organisation's text (--org-memory-file): with it,
+	// every agent holds a read-only "organization" block, one per database.
+	OrgMemory string
+	// AdminToken guards the operator's usage view (/api/v1/admin/usage),
+	// sent as "Authorization: Bearer <token>" (the metrics token; empty:
+	// the route answers 404).
+	AdminToken string
 	// Metrics, when set, counts thread operations and open streams.
 	Metrics Metrics
 	Logger  *slog.Logger

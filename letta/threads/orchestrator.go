@@ -26,6 +26,7 @@ type Orchestrator struct {
 
 	reg  registrar
 	cat  catalog
+	org  orgCache
 	mode toolModeState
 
 	revMu      sync.Mutex

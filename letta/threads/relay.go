@@ -60,6 +60,8 @@ type UsageData struct {
 	CompletionTokens int `json:"completion_tokens"`
 	TotalTokens      int `json:"total_tokens"`
 	Steps            int `json:"steps"`
+	CachedTokens     int `json:"cached_tokens"`
+	ReasoningTokens  int `json:"reasoning_tokens"`
 }
 
 // ErrorData is an error event.
@@ -73,6 +75,8 @@ type ErrorData struct {
 type DoneData struct {
 	FinishReason string `json:"finish_reason"`
 	StopReason   string `json:"stop_reason,omitempty"`
+	// MessageID names the turn for feedback (Letta's id of its last step).
+	MessageID string `json:"message_id,omitempty"`
 }
 
 // translator turns Letta stream events into reply events. Letta's token
@@ -85,6 +89,7 @@ type translator struct {
 	order       []string
 	names       map[string]string // tool_call_id → tool name
 	lastContent string            // key of the last assistant message with text
+	lastStep    string            // Letta's id of the latest step seen
 	failed      bool
 }
 
@@ -100,6 +105,9 @@ func newTranslator() *translator {
 // next translates one Letta event.
 func (t *translator) next(ev letta.Event) []Event {
 	var out []Event
+	if ev.StepID != "" {
+		t.lastStep = ev.StepID
+	}
 	if ev.Type != letta.TypeToolCall {
 		out = t.flushCalls(out)
 	}
@@ -122,7 +130,7 @@ func (t *translator) next(ev letta.Event) []Event {
 		}
 	case letta.TypeUsage:
 		if u := ev.Usage; u != nil {
-			out = append(out, Event{EventUsage, UsageData{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens, Steps: u.StepCount}})
+			out = append(out, Event{EventUsage, usageData(u)})
 		}
 	}
 	return out
@@ -243,7 +251,7 @@ func (t *translator) end(err error, stopReason string) []Event {
 		stopReason = "error"
 	}
 	t.failed = len(out) > 0 && out[len(out)-1].Name == EventError
-	return append(out, Event{EventDone, DoneData{FinishReason: finishReason(stopReason, t.failed), StopReason: stopReason}})
+	return append(out, Event{EventDone, DoneData{FinishReason: finishReason(stopReason, t.failed), StopReason: stopReason, MessageID: t.lastStep}})
 }
 
 func isErrorStop(r string) bool {

@@ -129,6 +129,9 @@ type meta struct {
 	TokenExpires int64    `json:"token_expires,omitempty"`
 	CredFP       string   `json:"cred_fp,omitempty"`
 	Settings     Settings `json:"settings,omitzero"`
+	// OwnMemory: the thread opted out of the user's shared human block
+	// ("shared_memory": false) and keeps a block of its own.
+	OwnMemory bool `json:"own_memory,omitempty"`
 	// Approve are the tools whose calls wait for the user's approval.
 	Approve []string `json:"approve,omitempty"`
 }

@@ -29,6 +29,9 @@ type Spec struct {
 	// Tools are the odoo-mcp tools the agent may call (default: none). The
 	// thread's token grants exactly these.
 	Tools *[]string `json:"tools,omitempty"`
+	// SharedMemory (default true) attaches the user's shared human block;
+	// false gives the thread a block of its own, a copy of the shared one.
+	SharedMemory *bool `json:"shared_memory,omitempty"`
 	// Approve names the tools whose calls wait for the user's approval
 	// (POST …/approvals) instead of running: a list of tool names, or
 	// "writes" for the four tools that change data. [] asks for none.

@@ -14,8 +14,9 @@ import (
 // sseWriter writes server-sent events and flushes each one: nothing is
 // buffered between Letta and the caller.
 type sseWriter struct {
-	w  *sse.Writer
-	rc *http.ResponseController
+	w       *sse.Writer
+	rc      *http.ResponseController
+	onUsage func(UsageData) // per-model counters
 }
 
 func newSSEWriter(w io.Writer, rc *http.ResponseController) *sseWriter {
@@ -23,6 +24,9 @@ func newSSEWriter(w io.Writer, rc *http.ResponseController) *sseWriter {
 }
 
 func (s *sseWriter) event(ev Event) error {
+	if u, ok := ev.Data.(UsageData); ok && s.onUsage != nil {
+		s.onUsage(u)
+	}
 	b, err := json.Marshal(ev.Data)
 	if err != nil {
 		return err

@@ -68,7 +68,7 @@ func (o *Orchestrator) newTurn(ctx context.Context, id *auth.Identity, r *record
 
 // request is a Letta request of this turn.
 func (t *turn) request(text string, items []letta.ApprovalItem) letta.MessageRequest {
-	return letta.MessageRequest{Text: text, Approvals: items, ClientTools: t.tools, StreamTokens: true, IncludePings: true}
+	return letta.MessageRequest{Text: text, Approvals: items, ClientTools: t.tools, StreamTokens: t.o.letta.TokenStreaming(t.ctx), IncludePings: true}
 }
 
 // run reads s (the turn's first stream, opened with req) and the streams
@@ -211,6 +211,9 @@ func (t *turn) read(s *letta.Stream) ([]letta.ToolCall, error, bool) {
 				t.usage.CompletionTokens += u.CompletionTokens
 				t.usage.TotalTokens += u.TotalTokens
 				t.usage.Steps += u.StepCount
+				d := usageData(u)
+				t.usage.CachedTokens += d.CachedTokens
+				t.usage.ReasoningTokens += d.ReasoningTokens
 			}
 			continue
 		case letta.TypeToolReturn:

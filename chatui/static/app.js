@@ -1,0 +1,403 @@
+// odoo-mcp chat: plain JavaScript over the thread API (no framework, no
+// build step). Text from the server is only ever set with textContent.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const store = window.sessionStorage; // the credential lives as long as the tab
+let current = null; // selected thread id
+let busy = false;
+
+function el(tag, attrs, ...kids) {
+  const n = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") n.className = v;
+    else if (k.startsWith("on")) n.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) n.setAttribute(k, v === true ? "" : v);
+  }
+  for (const k of kids) if (k !== null && k !== undefined) n.append(k);
+  return n;
+}
+
+function authHeader() {
+  const login = store.getItem("login"), key = store.getItem("key");
+  if (!login || !key) return null;
+  const bytes = new TextEncoder().encode(login + ":" + key);
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return "Basic " + btoa(bin);
+}
+
+class APIError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || ("HTTP " + status));
+    this.status = status;
+    this.code = body && body.error;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = { Authorization: authHeader(), Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const r = await fetch("/api/v1" + path, { method, headers, credentials: "omit", body: body === undefined ? undefined : JSON.stringify(body) });
+  if (r.status === 204) return null;
+  let data = null;
+  try { data = await r.json(); } catch (_) { /* not JSON */ }
+  if (!r.ok) {
+    if (r.status === 401 && path !== "/threads") signOut("Your Odoo credentials were refused: sign in again.");
+    throw new APIError(r.status, data);
+  }
+  return data;
+}
+
+function showError(msg) { $("error").textContent = msg || ""; }
+
+// ---- sign in ----
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const login = $("login").value.trim(), key = $("apikey").value;
+  if (!login || !key) { $("signin-error").textContent = "Enter your Odoo login and an API key."; return; }
+  store.setItem("login", login);
+  store.setItem("key", key);
+  try {
+    await api("GET", "/threads");
+  } catch (e) {
+    store.removeItem("key");
+    $("signin-error").textContent = e.status === 401 ? "Odoo refused this login and key." : "Sign-in failed: " + e.message;
+    return;
+  }
+  $("apikey").value = "";
+  start();
+}
+
+function signOut(msg) {
+  store.removeItem("key");
+  $("app").hidden = true;
+  $("signin").hidden = false;
+  $("signin-error").textContent = msg || "";
+  $("login").value = store.getItem("login") || "";
+  $("apikey").focus();
+}
+
+async function start() {
+  $("signin").hidden = true;
+  $("app").hidden = false;
+  $("who").textContent = store.getItem("login");
+  await Promise.all([loadThreads(), loadCatalog(), loadUserUsage()]);
+  $("composer-input").focus();
+}
+
+// ---- threads ----
+
+async function loadThreads() {
+  let data;
+  try { data = await api("GET", "/threads"); } catch (e) { showError("Could not list your threads: " + e.message); return; }
+  const ul = $("threads");
+  ul.replaceChildren();
+  for (const t of data.threads) {
+    const open = el("button", { class: "open", type: "button", "aria-current": t.thread_id === current ? "true" : "false", onclick: () => selectThread(t.thread_id) }, t.thread_id);
+    open.title = t.model + (t.tools.length ? " · " + t.tools.join(", ") : "");
+    ul.append(el("li", {}, open));
+  }
+  if (!data.threads.length) ul.append(el("li", { class: "muted" }, "No threads yet: create one below."));
+  if (!current) $("new-thread").open = true;
+}
+
+async function loadCatalog() {
+  try {
+    const [models, tools] = await Promise.all([api("GET", "/models"), api("GET", "/tools")]);
+    const sel = $("new-model");
+    sel.replaceChildren();
+    for (const m of models.models || models.chat || []) {
+      const handle = typeof m === "string" ? m : m.handle;
+      sel.append(el("option", { value: handle }, handle));
+    }
+    const fs = $("new-tools");
+    fs.querySelectorAll("label").forEach((n) => n.remove());
+    for (const t of tools.tools) {
+      fs.append(el("label", {}, el("input", { type: "checkbox", value: t.name, checked: t.read_only }), t.name + (t.read_only ? "" : " (writes)")));
+    }
+  } catch (e) { showError("Could not read the models and tools: " + e.message); }
+  $("new-id").value = "chat-" + new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "");
+}
+
+async function createThread(ev) {
+  ev.preventDefault();
+  const id = $("new-id").value.trim();
+  const tools = [...$("new-tools").querySelectorAll("input:checked")].map((i) => i.value);
+  try {
+    const spec = { model: $("new-model").value, tools, shared_memory: $("new-shared").checked };
+    if ($("new-approve").checked) spec.approve = "writes";
+    await api("PUT", "/threads/" + encodeURIComponent(id), spec);
+  } catch (e) { showError("Could not create the thread: " + e.message); return; }
+  $("new-thread").open = false;
+  current = id;
+  await loadThreads();
+  await selectThread(id);
+}
+
+async function selectThread(id) {
+  current = id;
+  showError("");
+  $("thread-title").textContent = id;
+  $("log").replaceChildren();
+  for (const b of ["composer-input", "send", "delete-thread", "show-memory"]) $(b).disabled = false;
+  document.querySelectorAll("#threads button.open").forEach((b) => b.setAttribute("aria-current", b.textContent === id ? "true" : "false"));
+  $("side").classList.remove("open");
+  $("toggle-side").setAttribute("aria-expanded", "false");
+  await loadThreadUsage();
+  if (!$("memory").hidden) await loadMemory();
+  $("composer-input").focus();
+}
+
+async function deleteThread() {
+  if (!current || !window.confirm("Delete thread " + current + "? The agent and its history are deleted; your shared memory stays.")) return;
+  try { await api("DELETE", "/threads/" + encodeURIComponent(current)); } catch (e) { showError("Could not delete: " + e.message); return; }
+  current = null;
+  $("thread-title").textContent = "No thread selected";
+  $("thread-usage").textContent = "";
+  $("log").replaceChildren();
+  for (const b of ["composer-input", "send", "delete-thread", "show-memory"]) $(b).disabled = true;
+  $("memory").hidden = true;
+  $("app").classList.remove("with-memory");
+  await loadThreads();
+  await loadUserUsage();
+}
+
+// ---- usage ----
+
+function fmt(n) { return n >= 1e6 ? (n / 1e6).toFixed(1) + "M" : n >= 1e4 ? Math.round(n / 1e3) + "k" : String(n); }
+
+async function loadThreadUsage() {
+  if (!current) return;
+  try {
+    const u = await api("GET", "/threads/" + encodeURIComponent(current) + "/usage");
+    const pct = u.context_window ? Math.round((100 * u.context_tokens) / u.context_window) : 0;
+    $("thread-usage").textContent = fmt(u.totals.total_tokens) + " tokens in " + u.totals.runs + " turns · context " + pct + "% full";
+  } catch (_) { $("thread-usage").textContent = ""; }
+}
+
+async function loadUserUsage() {
+  try {
+    const rep = await api("GET", "/usage?group_by=day");
+    const tb = $("user-usage").tBodies[0];
+    tb.replaceChildren();
+    for (const g of rep.groups.slice(-7)) tb.append(el("tr", {}, el("td", {}, g.key), el("td", {}, fmt(g.total_tokens)), el("td", {}, String(g.runs))));
+    if (!rep.groups.length) tb.append(el("tr", {}, el("td", { colspan: "3", class: "muted" }, "Nothing yet.")));
+  } catch (_) { /* usage is a nicety */ }
+}
+
+// ---- memory ----
+
+async function toggleMemory() {
+  const m = $("memory"), show = m.hidden;
+  m.hidden = !show;
+  $("app").classList.toggle("with-memory", show);
+  $("show-memory").setAttribute("aria-expanded", String(show));
+  if (show) { await loadMemory(); const f = m.querySelector("textarea:not([readonly])"); if (f) f.focus(); }
+}
+
+async function loadMemory() {
+  if (!current) return;
+  let mem;
+  try { mem = await api("GET", "/threads/" + encodeURIComponent(current) + "/memory"); } catch (e) { showError("Could not read the memory: " + e.message); return; }
+  const box = $("blocks");
+  box.replaceChildren();
+  for (const b of mem.blocks) {
+    const id = "block-" + b.label;
+    const ta = el("textarea", { id, readonly: b.read_only, maxlength: String(b.limit) });
+    ta.value = b.value;
+    const count = el("span", { class: "muted", id: id + "-count" }, b.chars + " / " + b.limit);
+    const status = el("span", { role: "status", class: "muted" });
+    ta.addEventListener("input", () => { count.textContent = [...ta.value].length + " / " + b.limit; });
+    const save = el("button", { type: "button", disabled: b.read_only, onclick: async () => {
+      status.textContent = "Saving…";
+      try {
+        const nb = await api("PATCH", "/threads/" + encodeURIComponent(current) + "/memory/" + encodeURIComponent(b.label), { value: ta.value });
+        status.textContent = "Saved" + (nb.shared ? " (in all your threads)" : "") + ".";
+      } catch (e) { status.textContent = ""; showError("Not saved: " + e.message); }
+    } }, "Save " + b.label);
+    const tags = [b.shared ? "shared" : "this thread", b.read_only ? "read-only" : null].filter(Boolean).join(", ");
+    box.append(el("div", { class: "block" }, el("label", { for: id }, b.label + " (" + tags + ")"), ta, el("div", { class: "row" }, count, save, status)));
+  }
+}
+
+// ---- messages ----
+
+function addMessage(role, text) {
+  const body = el("div", { class: "text" }, text || "");
+  const li = el("li", { class: "msg " + role }, body);
+  $("log").append(li);
+  li.scrollIntoView({ block: "end" });
+  return li;
+}
+
+function toolBlock(parent, call) {
+  const args = typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments, null, 2);
+  const status = el("span", { class: "status" }, "running…");
+  const result = el("pre", {}, "");
+  const d = el("details", { class: "tool", "data-call": call.id },
+    el("summary", {}, "Tool " + call.name + " ", status),
+    el("div", {}, el("strong", {}, "Arguments"), el("pre", {}, args)),
+    el("div", {}, el("strong", {}, "Result"), result));
+  parent.insertBefore(d, parent.querySelector(".text"));
+  return { d, status, result };
+}
+
+// readSSE calls onEvent(name, data) for each event of a text/event-stream body.
+async function readSSE(resp, onEvent) {
+  const reader = resp.body.getReader();
+  const dec = new TextDecoder();
+  let buf = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += dec.decode(value, { stream: true });
+    let i;
+    while ((i = buf.indexOf("\n\n")) >= 0) {
+      const chunk = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      let name = "message", data = "";
+      for (const line of chunk.split("\n")) {
+        if (line.startsWith("event: ")) name = line.slice(7);
+        else if (line.startsWith("data: ")) data += line.slice(6);
+      }
+      if (data) { try { onEvent(name, JSON.parse(data)); } catch (_) { /* skip a bad event */ } }
+    }
+  }
+}
+
+// runStream shows one streamed answer in the assistant bubble li.
+async function runStream(resp, li) {
+  const text = li.querySelector(".text");
+  const tools = {};
+  let usage = null, done = null;
+  await readSSE(resp, (name, d) => {
+    switch (name) {
+      case "content": text.textContent += d.text; break;
+      case "tool_call": tools[d.id] = toolBlock(li, d); break;
+      case "tool_return": {
+        const t = tools[d.id] || (tools[d.id] = toolBlock(li, { id: d.id, name: d.name || "tool", arguments: "" }));
+        t.status.textContent = d.status === "success" ? "✓ done" : "✗ failed";
+        t.status.className = "status status-" + d.status;
+        t.result.textContent = d.content;
+        break;
+      }
+      case "approval_required":
+        if (tools[d.id]) tools[d.id].status.textContent = "waiting for your approval";
+        approvalButtons(li, d);
+        break;
+      case "usage": usage = d; break;
+      case "error": showError("The agent's run failed: " + d.message); break;
+      case "done": done = d; break;
+    }
+    li.scrollIntoView({ block: "end" });
+  });
+  const meta = el("div", { class: "meta" });
+  if (usage) meta.append(el("span", {}, fmt(usage.total_tokens) + " tokens · " + usage.steps + " steps"));
+  if (done && done.message_id) {
+    for (const [rating, label] of [["up", "Good"], ["down", "Bad"]]) {
+      meta.append(el("button", { type: "button", "aria-pressed": "false", "aria-label": rating === "up" ? "Good answer" : "Bad answer", onclick: async (ev) => {
+        try {
+          await api("POST", "/threads/" + encodeURIComponent(current) + "/messages/" + encodeURIComponent(done.message_id) + "/feedback", { rating });
+          meta.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", "false"));
+          ev.currentTarget.setAttribute("aria-pressed", "true");
+        } catch (e) { showError("Feedback not saved: " + e.message); }
+      } }, label));
+    }
+  }
+  if (done && done.finish_reason && done.finish_reason !== "stop" && done.finish_reason !== "approval_required") meta.append(el("span", {}, "stopped: " + done.finish_reason));
+  li.append(meta);
+}
+
+// approvalButtons: the thread asks before a tool writes (approval_required,
+// {"id","name","arguments"}). Every call waiting in a turn gets Approve and
+// Deny; once each has a decision they go together to POST .../approvals
+// ({"decisions":[{"id","approve"}]}), which streams the rest of the turn.
+function approvalButtons(li, d) {
+  const pending = li.pendingApprovals || (li.pendingApprovals = []);
+  const item = { id: d.id, approve: null };
+  pending.push(item);
+  const box = el("div", { class: "approval", role: "group", "aria-label": "Approve " + d.name });
+  const args = typeof d.arguments === "string" ? d.arguments : JSON.stringify(d.arguments);
+  box.append(el("span", {}, "Allow " + d.name + " " + (args || "") + "?"));
+  const note = el("span", { class: "muted", role: "status" });
+  const decide = async (approve) => {
+    item.approve = approve;
+    box.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    note.textContent = approve ? "approved" : "denied";
+    if (pending.some((p) => p.approve === null)) return; // wait for the other calls
+    li.pendingApprovals = [];
+    try {
+      const r = await fetch("/api/v1/threads/" + encodeURIComponent(current) + "/approvals", {
+        method: "POST",
+        credentials: "omit", // a 401 must not open the browser's own login prompt
+        headers: { Authorization: authHeader(), "Content-Type": "application/json", Accept: "text/event-stream" },
+        body: JSON.stringify({ decisions: pending.map((p) => ({ id: p.id, approve: p.approve })) }),
+      });
+      if (!r.ok) { let b = null; try { b = await r.json(); } catch (_) { /* */ } throw new APIError(r.status, b); }
+      if ((r.headers.get("Content-Type") || "").startsWith("text/event-stream")) await runStream(r, li);
+    } catch (e) {
+      showError("The decision was not sent: " + e.message);
+      li.pendingApprovals = pending;
+      for (const p of pending) p.approve = null;
+      li.querySelectorAll(".approval button").forEach((b) => { b.disabled = false; });
+    }
+  };
+  box.append(el("button", { type: "button", onclick: () => decide(true) }, "Approve"),
+    el("button", { type: "button", class: "danger", onclick: () => decide(false) }, "Deny"), note);
+  li.append(box);
+  box.querySelector("button").focus();
+}
+
+async function send(ev) {
+  ev.preventDefault();
+  const input = $("composer-input");
+  const content = input.value.trim();
+  if (!content || !current || busy) return;
+  busy = true;
+  $("send").disabled = true;
+  showError("");
+  input.value = "";
+  addMessage("user", content);
+  const li = addMessage("assistant", "");
+  li.setAttribute("aria-busy", "true");
+  try {
+    const r = await fetch("/api/v1/threads/" + encodeURIComponent(current) + "/messages", {
+      method: "POST",
+      credentials: "omit",
+      headers: { Authorization: authHeader(), "Content-Type": "application/json", Accept: "text/event-stream" },
+      body: JSON.stringify({ content }),
+    });
+    if (!r.ok) { let b = null; try { b = await r.json(); } catch (_) { /* */ } throw new APIError(r.status, b); }
+    await runStream(r, li);
+  } catch (e) {
+    showError("Not sent: " + e.message);
+    if (e.status === 401) signOut("Your Odoo credentials were refused: sign in again.");
+  } finally {
+    li.removeAttribute("aria-busy");
+    busy = false;
+    $("send").disabled = false;
+    if (!(li.pendingApprovals && li.pendingApprovals.length)) input.focus(); // else the Approve button keeps it
+    loadThreadUsage();
+    loadUserUsage();
+    if (!$("memory").hidden) loadMemory();
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("signin-form").addEventListener("submit", signIn);
+  $("signout").addEventListener("click", () => signOut(""));
+  $("new-form").addEventListener("submit", createThread);
+  $("delete-thread").addEventListener("click", deleteThread);
+  $("show-memory").addEventListener("click", toggleMemory);
+  $("composer").addEventListener("submit", send);
+  $("composer-input").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); $("composer").requestSubmit(); }
+  });
+  $("toggle-side").addEventListener("click", () => {
+    const open = $("side").classList.toggle("open");
+    $("toggle-side").setAttribute("aria-expanded", String(open));
+  });
+  if (authHeader()) start(); else signOut("");
+});

@@ -1,0 +1,206 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+)
+
+// TestChatPageInABrowser drives /chat in headless Chromium against the
+// binary with its demo Odoo and demo Letta: sign in, create a thread, send
+// a message that calls a tool, see the streamed answer and the tool call,
+// edit memory, delete the thread. Screenshots go to out/chat/ (ignored by
+// git). Needs CHROMIUM_PATH (Debian: apt-get install chromium;
+// CHROMIUM_PATH=/usr/bin/chromium); no browser is downloaded.
+func TestChatPageInABrowser(t *testing.T) {
+	chromium := os.Getenv("CHROMIUM_PATH")
+	if chromium == "" {
+		t.Skip("CHROMIUM_PATH is not set: the chat page is not tested in a browser (apt-get install chromium; CHROMIUM_PATH=/usr/bin/chromium)")
+	}
+	p := startBinary(t, nil, "--demo", "--demo-letta")
+	shots := filepath.Join("..", "out", "chat")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.WindowSize(1200, 760),
+		chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelA()
+	bctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	// The first action starts the browser: its context must not time out
+	// (that would stop the browser); later steps get a bound each.
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start Chromium at %s: %v", chromium, err)
+	}
+
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			buf, err := chromedp.FullScreenshot(100)(ctx, tg) // 100: PNG
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			return chromedp.Void{}, os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644)
+		}
+	}
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			_ = chromedp.Do(bctx, shot("failure"))
+			t.Fatalf("%s: %v (screenshot out/chat/failure.png)", what, err)
+		}
+	}
+	read := func(what string, a chromedp.Action[string]) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(ctx, a)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
+	}
+
+	run("open the page",
+		chromedp.Navigate(p.URL+"/chat"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		shot("1-signin"),
+	)
+	// A wrong key is refused in words, not by the browser's own login prompt.
+	run("a wrong key",
+		chromedp.SendKeys(chromedp.ID("login"), fakeodoo.AdminLogin),
+		chromedp.SendKeys(chromedp.ID("apikey"), "wrong-key"),
+		chromedp.Click(chromedp.CSS(`#signin-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[@id="signin-error"][contains(., "refused")]`)),
+	)
+	read("clear the form", chromedp.Evaluate[string](`document.getElementById("login").value = ""; document.getElementById("apikey").value = ""; ""`))
+	run("sign in",
+		chromedp.SendKeys(chromedp.ID("login"), fakeodoo.AdminLogin),
+		chromedp.SendKeys(chromedp.ID("apikey"), fakeodoo.AdminKey),
+		chromedp.Click(chromedp.CSS(`#signin-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("app")),
+		chromedp.WaitVisible(chromedp.ID("new-form")),
+		chromedp.WaitReady(chromedp.CSS(`#new-model option`)),
+		chromedp.WaitReady(chromedp.CSS(`#new-tools input[value=odoo_record_retriever]`)),
+	)
+	// The key is kept for the tab only.
+	stored := read("session storage", chromedp.Evaluate[string](`sessionStorage.getItem("key") || ""`))
+	persisted := read("local storage", chromedp.Evaluate[string](`localStorage.getItem("key") || ""`))
+	if stored != fakeodoo.AdminKey || persisted != "" {
+		t.Errorf("session storage %q, local storage %q: want the key in sessionStorage only", stored, persisted)
+	}
+
+	run("create a thread",
+		chromedp.SetValue(chromedp.ID("new-id"), "browser-1"),
+		chromedp.Click(chromedp.CSS(`#new-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#threads button.open[aria-current="true"]`)),
+	)
+	if title := read("thread title", chromedp.Text(chromedp.ID("thread-title"))); title != "browser-1" {
+		t.Fatalf("thread title %q", title)
+	}
+
+	run("send a message that calls a tool",
+		chromedp.SendKeys(chromedp.ID("composer-input"), `call odoo_record_retriever {"model":"res.partner","limit":2,"fields":["name"]}`),
+		chromedp.SendKeys(chromedp.ID("composer-input"), "\r"), // Enter sends
+		chromedp.WaitVisible(chromedp.CSS(`.msg.assistant .meta`)),
+	)
+	toolSummary := read("tool call", chromedp.Text(chromedp.CSS(`.msg.assistant details.tool summary`)))
+	run("unfold the tool call", chromedp.Click(chromedp.CSS(`.msg.assistant details.tool summary`)))
+	toolResult := read("tool result", chromedp.Text(chromedp.CSS(`.msg.assistant details.tool div:last-child pre`)))
+	answer := read("answer", chromedp.Text(chromedp.CSS(`.msg.assistant .text`)))
+	run("screenshot", shot("2-answer"))
+	if !strings.Contains(toolSummary, "odoo_record_retriever") || !strings.Contains(toolSummary, "done") {
+		t.Errorf("tool call shown as %q", toolSummary)
+	}
+	if !strings.Contains(toolResult, "Acme Corporation") {
+		t.Errorf("tool result %q", toolResult)
+	}
+	if !strings.Contains(answer, "odoo_record_retriever returned") {
+		t.Errorf("answer %q", answer)
+	}
+
+	run("edit memory",
+		chromedp.Click(chromedp.ID("show-memory")),
+		chromedp.WaitVisible(chromedp.ID("block-human")),
+		chromedp.SetValue(chromedp.ID("block-human"), "Mitchell runs sales; prefers short answers."),
+		chromedp.Click(chromedp.Search(`//button[normalize-space()="Save human"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//span[@role="status"][contains(., "Saved")]`)),
+		shot("3-memory"),
+	)
+	var human struct {
+		Value string `json:"value"`
+	}
+	getJSON(t, p.URL+"/api/v1/memory/human", &human)
+	if human.Value != "Mitchell runs sales; prefers short answers." {
+		t.Errorf("shared memory after the edit: %q", human.Value)
+	}
+
+	// A write waits for the user: Approve runs it and the turn goes on.
+	run("create a thread that asks before writing",
+		chromedp.Click(chromedp.CSS(`#new-thread summary`)),
+		chromedp.WaitVisible(chromedp.ID("new-form")),
+		chromedp.SetValue(chromedp.ID("new-id"), "browser-2"),
+		chromedp.Click(chromedp.CSS(`#new-tools input[value=odoo_record_creator]`)),
+		chromedp.Click(chromedp.CSS(`#new-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h2[@id="thread-title"][.="browser-2"]`)),
+		chromedp.SendKeys(chromedp.ID("composer-input"), `call odoo_record_creator {"model":"res.partner","fields":[{"field":"name","value":"Browser Test Ltd"}]}`),
+		chromedp.SendKeys(chromedp.ID("composer-input"), "\r"),
+		chromedp.WaitVisible(chromedp.Search(`//div[@class="approval"]//button[.="Approve"]`)),
+		shot("4-approval"),
+		chromedp.Click(chromedp.Search(`//div[@class="approval"]//button[.="Approve"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//details[@class="tool"]//span[contains(., "done")]`)),
+	)
+	created := read("created record", chromedp.Text(chromedp.CSS(`.msg.assistant:last-child .text`)))
+	if !strings.Contains(created, "odoo_record_creator returned") || !strings.Contains(created, "Browser Test Ltd") {
+		t.Errorf("answer after approval %q", created)
+	}
+	run("back to the first thread", chromedp.Click(chromedp.Search(`//ul[@id="threads"]//button[.="browser-1"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//h2[@id="thread-title"][.="browser-1"]`)))
+
+	read("accept confirmations", chromedp.Evaluate[string](`window.confirm = () => true; ""`))
+	run("delete the thread",
+		chromedp.Click(chromedp.ID("delete-thread")),
+		chromedp.WaitVisible(chromedp.Search(`//h2[@id="thread-title"][.="No thread selected"]`)),
+		shot("5-deleted"),
+	)
+	var threads struct {
+		Threads []any `json:"threads"`
+	}
+	getJSON(t, p.URL+"/api/v1/threads", &threads)
+	if len(threads.Threads) != 1 {
+		t.Errorf("threads after delete: %v", threads.Threads)
+	}
+
+	// A phone-sized window still shows the composer.
+	run("phone", chromedp.EmulateViewport(390, 844), chromedp.WaitVisible(chromedp.ID("composer")), shot("6-phone"))
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,169 @@
+package letta
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+// Memory blocks and identities (both versions; letta.md and the specs).
+//
+// A block exists on its own and may be attached to many agents: Letta's
+// API edits it for all of them at once. read_only binds only the agent's
+// own memory tools (the API edits read-only blocks freely), and Letta
+// 0.16.7 and later no longer check a value against the block's limit:
+// callers that care check both themselves.
+
+// CreateBlockRequest is the body of POST /v1/blocks/.
+type CreateBlockRequest struct {
+	Label       string         `json:"label"`
+	Value       string         `json:"value"`
+	Limit       int            `json:"limit,omitempty"`
+	Description string         `json:"description,omitempty"`
+	ReadOnly    bool           `json:"read_only,omitempty"`
+	Metadata    map[string]any `json:"metadata,omitempty"`
+}
+
+// CreateBlock creates a block that belongs to no agent yet.
+func (c *Client) CreateBlock(ctx context.Context, r CreateBlockRequest) (*Block, error) {
+	var b Block
+	if err := c.do(ctx, http.MethodPost, "/v1/blocks/", nil, r, &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// GetBlock returns a block (404: IsNotFound).
+func (c *Client) GetBlock(ctx context.Context, blockID string) (*Block, error) {
+	var b Block
+	if err := c.do(ctx, http.MethodGet, escapedPath("/v1/blocks/%s", blockID), nil, nil, &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// ModifyBlockRequest changes a block; nil fields stay.
+type ModifyBlockRequest struct {
+	Value    *string        `json:"value,omitempty"`
+	ReadOnly *bool          `json:"read_only,omitempty"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+// ModifyBlock updates a block (PATCH /v1/blocks/{id}), for every agent
+// holding it.
+func (c *Client) ModifyBlock(ctx context.Context, blockID string, r ModifyBlockRequest) (*Block, error) {
+	var b Block
+	if err := c.do(ctx, http.MethodPatch, escapedPath("/v1/blocks/%s", blockID), nil, r, &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// DeleteBlock deletes a block; Letta detaches it from every agent.
+func (c *Client) DeleteBlock(ctx context.Context, blockID string) error {
+	return c.do(ctx, http.MethodDelete, escapedPath("/v1/blocks/%s", blockID), nil, nil, nil)
+}
+
+// ListBlocksOptions filter ListBlocks.
+type ListBlocksOptions struct {
+	Label      string
+	IdentityID string
+}
+
+// ListBlocks lists blocks (GET /v1/blocks/), every page.
+func (c *Client) ListBlocks(ctx context.Context, o ListBlocksOptions) ([]Block, error) {
+	q := url.Values{}
+	if o.Label != "" {
+		q.Set("label", o.Label)
+	}
+	if o.IdentityID != "" {
+		q.Set("identity_id", o.IdentityID)
+	}
+	return listAll(ctx, c, "/v1/blocks/", q, 100, func(b Block) string { return b.ID })
+}
+
+// AttachBlock attaches a block to an agent. Letta keeps one block per
+// label on an agent: a second block of a label answers 409 (IsConflict).
+func (c *Client) AttachBlock(ctx context.Context, agentID, blockID string) error {
+	return c.do(ctx, http.MethodPatch, escapedPath("/v1/agents/%s/core-memory/blocks/attach/%s", agentID, blockID), nil, nil, nil)
+}
+
+// DetachBlock detaches a block from an agent (the block stays).
+func (c *Client) DetachBlock(ctx context.Context, agentID, blockID string) error {
+	return c.do(ctx, http.MethodPatch, escapedPath("/v1/agents/%s/core-memory/blocks/detach/%s", agentID, blockID), nil, nil, nil)
+}
+
+// Identity is a Letta identity (a user of the application using Letta).
+type Identity struct {
+	ID            string             `json:"id"`
+	IdentifierKey string             `json:"identifier_key"`
+	Name          string             `json:"name"`
+	IdentityType  string             `json:"identity_type"`
+	AgentIDs      []string           `json:"agent_ids"`
+	BlockIDs      []string           `json:"block_ids"`
+	Properties    []IdentityProperty `json:"properties"`
+}
+
+// IdentityProperty is one typed property of an identity; Type is
+// "string", "number", "boolean" or "json".
+type IdentityProperty struct {
+	Key   string `json:"key"`
+	Value any    `json:"value"`
+	Type  string `json:"type"`
+}
+
+// Property returns the property with key, or nil.
+func (i *Identity) Property(key string) *IdentityProperty {
+	for k := range i.Properties {
+		if i.Properties[k].Key == key {
+			return &i.Properties[k]
+		}
+	}
+	return nil
+}
+
+// CreateIdentityRequest is the body of POST /v1/identities/. Create with
+// POST: Letta's upsert (PUT /v1/identities/) answers 404 for a new
+// identity in 0.11.7 and 0.16.8 alike.
+type CreateIdentityRequest struct {
+	IdentifierKey string             `json:"identifier_key"`
+	Name          string             `json:"name"`
+	IdentityType  string             `json:"identity_type"`
+	BlockIDs      []string           `json:"block_ids,omitempty"`
+	Properties    []IdentityProperty `json:"properties,omitempty"`
+}
+
+// CreateIdentity creates an identity; an existing identifier key answers
+// 409 (IsConflict).
+func (c *Client) CreateIdentity(ctx context.Context, r CreateIdentityRequest) (*Identity, error) {
+	var i Identity
+	if err := c.do(ctx, http.MethodPost, "/v1/identities/", nil, r, &i); err != nil {
+		return nil, err
+	}
+	return &i, nil
+}
+
+// FindIdentities lists the identities with an identifier key ("": all).
+func (c *Client) FindIdentities(ctx context.Context, identifierKey string) ([]Identity, error) {
+	q := url.Values{}
+	if identifierKey != "" {
+		q.Set("identifier_key", identifierKey)
+	}
+	return listAll(ctx, c, "/v1/identities/", q, 50, func(i Identity) string { return i.ID })
+}
+
+// ModifyIdentityRequest changes an identity; a non-nil list replaces the
+// identity's.
+type ModifyIdentityRequest struct {
+	BlockIDs   []string           `json:"block_ids,omitempty"`
+	Properties []IdentityProperty `json:"properties,omitempty"`
+}
+
+// ModifyIdentity updates an identity (PATCH /v1/identities/{id}).
+func (c *Client) ModifyIdentity(ctx context.Context, identityID string, r ModifyIdentityRequest) (*Identity, error) {
+	var i Identity
+	if err := c.do(ctx, http.MethodPatch, escapedPath("/v1/identities/%s", identityID), nil, r, &i); err != nil {
+		return nil, err
+	}
+	return &i, nil
+}
