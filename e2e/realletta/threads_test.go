@@ -181,7 +181,8 @@ func TestThreadRoundTrip(t *testing.T) {
 				}
 			}
 			retrieved, _ := returns["odoo_record_retriever"]["content"].(string)
-			if !flaked["odoo_record_retriever"] && !strings.Contains(retrieved, partner) {
+			// The partner exists only if the creator's call got through.
+			if !flaked["odoo_record_retriever"] && !flaked["odoo_record_creator"] && !strings.Contains(retrieved, partner) {
 				t.Errorf("the retriever's result lacks the created partner: %s", retrieved)
 			}
 			if want := "The retriever said: " + retrieved; answer.String() != want {
@@ -257,14 +258,15 @@ func sameJSON(a, b any) bool {
 // knownMCPClientFlake says whether a tool return is the failure real Letta
 // 0.11.7's own MCP client produces now and then: a session stalls 30 s
 // (its connect timeout) before initialize or before the tools/list that
-// follows a call, and the call fails with "unhandled errors in a TaskGroup".
+// follows a call, and the call fails with "unhandled errors in a TaskGroup"
+// or, when the stalled session's stream is torn down, "BrokenResourceError".
 // Seen in about one call in nine under load, with odoo-mcp answering SSE or
 // JSON alike and no request reaching odoo-mcp during the stall: Letta's
 // (0.16 replaced that client), not odoo-mcp's. Tolerated on 0.11.x only.
 func knownMCPClientFlake(version string, ret map[string]any) bool {
 	content, _ := ret["content"].(string)
 	return strings.HasPrefix(version, "0.11.") && ret["status"] == "error" &&
-		strings.Contains(content, "unhandled errors in a TaskGroup")
+		(strings.Contains(content, "unhandled errors in a TaskGroup") || strings.Contains(content, "BrokenResourceError"))
 }
 
 // auditedFor says whether odoo-mcp logged a successful call of tool for
