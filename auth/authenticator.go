@@ -314,6 +314,10 @@ func refusal(err error) error {
 	case errors.Is(err, odoorpc.ErrUnavailable):
 		return err
 	case errors.Is(err, odoorpc.ErrAccessDenied):
+		var oe *odoorpc.Error
+		if errors.As(err, &oe) && oe.Hint != "" {
+			return fmt.Errorf("%w: Odoo refused the login or API key; %s", ErrInvalid, oe.Hint)
+		}
 		return fmt.Errorf("%w: Odoo refused the login or API key", ErrInvalid)
 	case errors.Is(err, odoorpc.ErrDatabaseNotFound):
 		// Not the caller's fault (503), and the cause stays in the chain:

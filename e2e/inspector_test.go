@@ -16,7 +16,8 @@ import (
 // TestInspectorCLI drives the binary with an MCP client written elsewhere:
 // MCP Inspector's CLI (TypeScript SDK). It lists the tools in --strict mode
 // (schema portability checks) and calls all seven, on an Odoo-18-style server
-// with Basic credentials and an Odoo-19-style one with a bare key. .ci/run
+// with Basic credentials and an Odoo-19-style one with a bare key, and
+// reads the record and attachment resources. .ci/run
 // installs the inspector and sets INSPECTOR_CLI and CONFORMANCE_NODE.
 func TestInspectorCLI(t *testing.T) {
 	cli, node := os.Getenv("INSPECTOR_CLI"), os.Getenv("CONFORMANCE_NODE")
@@ -72,6 +73,19 @@ func TestInspectorCLI(t *testing.T) {
 				if !strings.HasPrefix(text, "{") {
 					t.Fatalf("%s: text %q", c.tool, text)
 				}
+			}
+			// Resources: the templates, a record and a file (issue 14).
+			templates := run("--method", "resources/templates/list")
+			if n := len(templates["resourceTemplates"].([]any)); n != 2 {
+				t.Fatalf("inspector sees %d resource templates", n)
+			}
+			rec := run("--method", "resources/read", "--uri", "odoo://res.partner/7")
+			if c := rec["contents"].([]any)[0].(map[string]any); c["mimeType"] != "application/json" || !strings.Contains(c["text"].(string), "Azure Interior") {
+				t.Fatalf("record resource: %v", rec)
+			}
+			file := run("--method", "resources/read", "--uri", "odoo://ir.attachment/2/content")
+			if c := file["contents"].([]any)[0].(map[string]any); c["mimeType"] != "text/plain" || c["blob"] == nil {
+				t.Fatalf("attachment resource: %v", file)
 			}
 		})
 	}

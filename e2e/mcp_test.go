@@ -72,9 +72,16 @@ func TestAllSixToolsOverHTTP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The go-sdk client speaks 2026-07-28 to the stateless binary.
+			if v := cs.InitializeResult().ProtocolVersion; v != "2026-07-28" {
+				t.Errorf("negotiated protocol %s, want 2026-07-28", v)
+			}
 			list, err := cs.ListTools(context.Background(), nil)
 			if err != nil || len(list.Tools) != 7 {
 				t.Fatalf("tools/list: %v %v", list, err)
+			}
+			if list.CacheScope != "private" || list.TTLMs <= 0 {
+				t.Errorf("tools/list cacheScope %q ttlMs %d", list.CacheScope, list.TTLMs)
 			}
 			for _, tool := range list.Tools {
 				if tool.OutputSchema == nil || tool.Annotations == nil {
@@ -261,5 +268,27 @@ func TestDemoMode(t *testing.T) {
 	out := structured(t, callTool(t, cs, "odoo_record_retriever", map[string]any{"model": "res.partner", "domain": []any{[]any{"is_company", "=", true}}, "limit": 3}))
 	if out["count"] != float64(3) || out["has_more"] != true {
 		t.Fatalf("demo retriever: %v", out)
+	}
+}
+
+// TestAttachmentCapSetting: ODOO_MCP_MAX_ATTACHMENT_BYTES reaches the
+// resources (a file above it is refused with its size and the setting)
+// and the creator.
+func TestAttachmentCapSetting(t *testing.T) {
+	_, srv := odooFor(t, "19.0")
+	p := startBinary(t, append(odooEnv(srv), "ODOO_MCP_MAX_ATTACHMENT_BYTES=20"))
+	cs, err := connectMCP(t, p, "Bearer "+fakeodoo.AdminKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cs.ReadResource(context.Background(), &gomcp.ReadResourceParams{URI: "odoo://ir.attachment/2/content"})
+	if err == nil || !strings.Contains(err.Error(), "is 43 bytes, above odoo-mcp's limit of 20 bytes for attachment content (ODOO_MCP_MAX_ATTACHMENT_BYTES)") {
+		t.Errorf("read above the cap: %v", err)
+	}
+	res, err := cs.CallTool(context.Background(), &gomcp.CallToolParams{Name: "odoo_record_creator", Arguments: map[string]any{
+		"model": "ir.attachment", "fields": []any{map[string]any{"field": "name", "value": "big.txt"},
+			map[string]any{"field": "datas", "value": "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIz"}}}})
+	if err != nil || !res.IsError || !strings.Contains(res.Content[0].(*gomcp.TextContent).Text, "above odoo-mcp's limit of 20 bytes") {
+		t.Errorf("create above the cap: %v %v", res, err)
 	}
 }

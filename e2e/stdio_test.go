@@ -104,6 +104,10 @@ func TestStdioServesTheTools(t *testing.T) {
 			if err != nil || res.IsError {
 				t.Fatalf("creator: %v %v", res, err)
 			}
+			file, err := cs.ReadResource(ctx, &gomcp.ReadResourceParams{URI: "odoo://ir.attachment/2/content"})
+			if err != nil || file.Contents[0].MIMEType != "text/plain" || len(file.Contents[0].Blob) == 0 {
+				t.Fatalf("attachment resource over stdio: %v %v", file, err)
+			}
 			if err := cs.Close(); err != nil {
 				t.Logf("close: %v", err)
 			}

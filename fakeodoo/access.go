@@ -47,6 +47,7 @@ func internalAccess() map[string]Perms {
 		"product.product":      readOnly,
 		"sale.order":           readOnly,
 		"ir.model":             readOnly,
+		"ir.attachment":        {Read: true, Write: true, Create: true, Unlink: true},
 	}
 }
 

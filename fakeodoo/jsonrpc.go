@@ -133,6 +133,13 @@ func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
 		case "common":
 			return s.commonService(method, args)
 		case "db":
+			if s.major >= 20 {
+				// Odoo 20 removed the service; the error is assumed to be
+				// what dispatch_rpc's lookup of a missing service raises.
+				err := newErr(exKeyError, "db")
+				err.reprArg, err.at = true, atService
+				return nil, err
+			}
 			return s.dbService(method, args)
 		case "object":
 			if len(args) > 4 {

@@ -139,7 +139,7 @@ var privateMethods = map[string]bool{
 // method finds a public method of model m in this server's version.
 func (s *Server) method(m *model, name string) *methodSpec {
 	spec := methods[name]
-	if spec == nil || spec.major != 0 && spec.major != s.major || spec.only != "" && spec.only != m.name {
+	if spec == nil || spec.major != 0 && spec.major != min(s.major, 19) || spec.only != "" && spec.only != m.name {
 		return nil
 	}
 	return spec

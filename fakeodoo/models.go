@@ -75,7 +75,7 @@ func (f *field) rw() *field { f.readonly = false; return f }
 func allModels() []*model {
 	return []*model{
 		partnerModel(), categoryModel(), countryModel(), stateModel(), currencyModel(), companyModel(),
-		usersModel(), productModel(), saleOrderModel(), irModelModel(), configParameterModel(),
+		usersModel(), productModel(), saleOrderModel(), irModelModel(), configParameterModel(), attachmentModel(),
 	}
 }
 

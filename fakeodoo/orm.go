@@ -34,7 +34,7 @@ func (e *env) search(m *model, domain any, offset, limit int, order string) ([]i
 		if !e.companyRule(m, r) {
 			continue
 		}
-		if e.match(m, r, n) {
+		if e.match(m, r, n) && (m.rowAccess == nil || e.su || m.rowAccess(e, m, r) == nil) {
 			ids = append(ids, id)
 		}
 	}
@@ -222,7 +222,13 @@ func (e *env) read(m *model, ids []int64, names []string, load string) ([]obj, e
 	}
 	rows := []obj{}
 	for _, id := range e.existing(m, ids) {
-		rows = append(rows, e.readRow(m, e.row(m, id), fields, load))
+		r := e.row(m, id)
+		if m.rowAccess != nil && !e.su {
+			if err := m.rowAccess(e, m, r); err != nil {
+				return nil, err
+			}
+		}
+		rows = append(rows, e.readRow(m, r, fields, load))
 	}
 	return rows, nil
 }

@@ -1,6 +1,7 @@
 package fakeodoo
 
 import (
+	"encoding/base64"
 	"fmt"
 	"time"
 )
@@ -243,6 +244,12 @@ func (s *Server) seed() {
 	for i, p := range params {
 		put("ir.config_parameter", row(int64(i+1), "key", p[0], "value", p[1]))
 	}
+	put("ir.attachment",
+		row(1, "name", "azure_logo.png", "res_model", "res.partner", "res_id", int64(7), "datas", logoPNG(7)),
+		row(2, "name", "quotation_terms.txt", "res_model", "sale.order", "res_id", int64(1),
+			"datas", base64.StdEncoding.EncodeToString([]byte("Payment within 30 days. Delivery ex works.\n"))),
+		row(3, "name", "Odoo documentation", "type", "url", "url", "https://www.odoo.com/documentation"),
+	)
 	irModel := s.models["ir.model"]
 	ids := map[string]int64{}
 	for i, name := range sortedModelNames(s.models) {

@@ -12,7 +12,11 @@ import (
 
 // Options configures a fake server.
 type Options struct {
-	// Version is the Odoo series to imitate: "18.0" (default) or "19.0".
+	// Version is the Odoo series to imitate: "18.0" (default), "19.0" or
+	// "20.0". 20.0 is 19.0 with what is certain of Odoo 20 (reference
+	// §9.5): no db service. Its other reported changes (the rpc key scope,
+	// bin_size ignored, ir.attachment.datas gone) come from secondary
+	// sources and are not imitated.
 	Version string
 	// DB is the name of the only database (default "odoo").
 	DB string
@@ -70,10 +74,13 @@ func New(opts Options) *Server {
 	if opts.Version != "" {
 		s.version = opts.Version
 	}
-	if strings.HasPrefix(s.version, "19") {
+	switch {
+	case strings.HasPrefix(s.version, "19"):
 		s.major = 19
-	} else if !strings.HasPrefix(s.version, "18") {
-		panic(fmt.Sprintf("fakeodoo: unsupported version %q (want 18.0 or 19.0)", opts.Version))
+	case strings.HasPrefix(s.version, "20"):
+		s.major = 20
+	case !strings.HasPrefix(s.version, "18"):
+		panic(fmt.Sprintf("fakeodoo: unsupported version %q (want 18.0, 19.0 or 20.0)", opts.Version))
 	}
 	if opts.DB != "" {
 		s.dbName = opts.DB
@@ -202,7 +209,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "/jsonrpc":
 		s.serveJSONRPC(w, r)
-	case path == "/web/webclient/version_info" || path == "/web/session/authenticate":
+	case path == "/web/webclient/version_info" || path == "/web/session/authenticate" || path == "/web/database/list":
 		s.serveWebJSON(w, r)
 	case path == "/web/version":
 		s.record(Call{Protocol: "http", Method: path})

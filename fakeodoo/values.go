@@ -190,6 +190,13 @@ func (e *env) readValue(f *field, raw any, load string) any {
 			return false
 		}
 		return raw
+	case "binary":
+		// Binary fields kept as attachments (stored ones here, and
+		// ir.attachment.datas) read as their size with bin_size.
+		s, _ := raw.(string)
+		if s != "" && (f.store && f.name != "db_datas" || f.name == "datas") && pyTruthy(e.ctx["bin_size"]) {
+			return humanSize(decodedLen(s))
+		}
 	}
 	s, _ := raw.(string)
 	if s == "" {

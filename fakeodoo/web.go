@@ -15,6 +15,11 @@ func (s *Server) serveWebJSON(w http.ResponseWriter, r *http.Request) {
 		s.writeRPC(w, req.id, s.serverVersion(), nil, prefix)
 		return
 	}
+	if r.URL.Path == "/web/database/list" {
+		// web's database manager route (list_db is on in the fake)
+		s.writeRPC(w, req.id, []any{s.dbName}, nil, prefix)
+		return
+	}
 	s.mu.Lock()
 	res, err := guard(func() (any, error) { return s.sessionAuthenticate(req.params) })
 	s.mu.Unlock()

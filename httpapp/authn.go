@@ -142,6 +142,7 @@ func clientIP(r *http.Request) string {
 // tool list is on: enough to initialize and list, nothing that runs a tool.
 var listingMethods = map[string]bool{
 	"initialize": true, "notifications/initialized": true, "tools/list": true, "ping": true,
+	"server/discover": true, // 2026-07-28's initialize
 }
 
 // rpcMessage is the part of a JSON-RPC message the edge reads.

@@ -51,7 +51,7 @@ func (rs *requests) track(r *http.Request) (done func()) {
 func (ep *Endpoint) cancelWithRequest(next gomcp.MethodHandler) gomcp.MethodHandler {
 	return func(ctx context.Context, method string, req gomcp.Request) (gomcp.Result, error) {
 		extra := req.GetExtra()
-		if method != "tools/call" || extra == nil || extra.Header == nil {
+		if (method != "tools/call" && method != "resources/read") || extra == nil || extra.Header == nil {
 			return next(ctx, method, req)
 		}
 		id := extra.Header.Get(requestHeader)

@@ -44,6 +44,9 @@ type Config struct {
 	// JSONResponse answers POSTs with application/json instead of SSE.
 	JSONResponse bool
 	MaxBodyBytes int64
+	// MaxAttachmentBytes caps attachment content read as a resource or
+	// created through the creator (0: tools.DefaultMaxAttachmentBytes).
+	MaxAttachmentBytes int64
 	// Metrics, when set, counts tool calls by tool and outcome.
 	Metrics interface {
 		ToolCall(tool, outcome string, d time.Duration)
@@ -86,7 +89,7 @@ func (ep *Endpoint) toolLabel(name string) string {
 }
 
 // Instructions tell an MCP client how to use the tools well.
-const instructions = `Tools for one Odoo database, running as the Odoo user whose credential you sent: Odoo's access rights apply. Start with odoo_model_inspector to learn a model's fields, then odoo_record_retriever with a domain and the fields you need. Writing tools change real data: confirm with the user first. Results are JSON.`
+const instructions = `Tools for one Odoo database, running as the Odoo user whose credential you sent: Odoo's access rights apply. Start with odoo_model_inspector to learn a model's fields, then odoo_record_retriever with a domain and the fields you need. Writing tools change real data: confirm with the user first. Results are JSON. A record is also a resource, odoo://<model>/<id>, and an attachment's file odoo://ir.attachment/<id>/content.`
 
 // New builds the MCP endpoint.
 func New(cfg Config) *Endpoint {
@@ -105,13 +108,15 @@ func New(cfg Config) *Endpoint {
 	}
 	// The SDK logs every session at info; keep only its warnings.
 	sdkLog := slog.New(minLevel{cfg.Logger.Handler(), slog.LevelWarn})
-	ep.server = gomcp.NewServer(&gomcp.Implementation{Name: "odoo-mcp", Title: "Odoo", Version: cfg.Version},
-		&gomcp.ServerOptions{Instructions: instructions, Logger: sdkLog})
+	ep.server = gomcp.NewServer(&gomcp.Implementation{Name: "odoo-mcp", Title: "Odoo", Version: cfg.Version, Icons: tools.ServerIcons()},
+		&gomcp.ServerOptions{Instructions: instructions, Logger: sdkLog, SetCacheable: setCacheable})
 	tools.Register(ep.server, tools.Deps{
-		Odoo:   cfg.Odoo,
-		Policy: cfg.Policy,
-		Caller: ep.caller,
-		Logger: cfg.Logger,
+		Odoo:               cfg.Odoo,
+		Policy:             cfg.Policy,
+		Caller:             ep.caller,
+		ResourceCaller:     ep.resourceCaller,
+		MaxAttachmentBytes: cfg.MaxAttachmentBytes,
+		Logger:             cfg.Logger,
 
 		OnFieldsEvict: cfg.OnFieldsEvict,
 	})
@@ -124,6 +129,10 @@ func New(cfg Config) *Endpoint {
 			JSONResponse:        cfg.JSONResponse,
 			MaxRequestBodyBytes: cfg.MaxBodyBytes,
 			Logger:              sdkLog,
+			// 2026-07-28: every method (not only tools/call, which
+			// cancelWithRequest ties to its request on every version)
+			// ends when its POST does.
+			PropagateRequestCancellation: true,
 		})
 	var h http.Handler = sdk
 	if cfg.Stateful {
@@ -203,7 +212,7 @@ type authErrKey struct{}
 // its TTL).
 func (ep *Endpoint) resolve(next gomcp.MethodHandler) gomcp.MethodHandler {
 	return func(ctx context.Context, method string, req gomcp.Request) (gomcp.Result, error) {
-		if method != "tools/call" && method != "tools/list" {
+		if method != "tools/call" && method != "tools/list" && method != "resources/read" {
 			return next(ctx, method, req)
 		}
 		var id *auth.Identity
@@ -319,6 +328,9 @@ func (m minLevel) WithGroup(name string) slog.Handler {
 // the duration; never arguments or values.
 func (ep *Endpoint) audit(next gomcp.MethodHandler) gomcp.MethodHandler {
 	return func(ctx context.Context, method string, req gomcp.Request) (gomcp.Result, error) {
+		if method == "resources/read" {
+			return ep.auditRead(ctx, next, method, req)
+		}
 		if method != "tools/call" {
 			return next(ctx, method, req)
 		}

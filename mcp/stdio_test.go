@@ -67,6 +67,11 @@ func TestServeStdio(t *testing.T) {
 			if strings.Contains(text, fakeodoo.AdminKey) {
 				t.Fatal("the key is in a result")
 			}
+			// Resources over stdio run as the same user.
+			rec, err := cs.ReadResource(ctx, &gomcp.ReadResourceParams{URI: "odoo://res.partner/7"})
+			if err != nil || !strings.Contains(rec.Contents[0].Text, "Azure Interior") {
+				t.Fatalf("resources/read: %v %v", rec, err)
+			}
 		})
 	}
 }

@@ -275,7 +275,7 @@ func (c *Client) Execute(ctx context.Context, cred Credentials, call Call) (json
 	if errors.As(err, &oe) {
 		oe.Model, oe.Method = call.Model, call.Method
 	}
-	return raw, err
+	return raw, c.withScopeHint(ctx, err)
 }
 
 func (c *Client) observed(method string, start time.Time, err error) {
@@ -312,7 +312,7 @@ func (c *Client) Authenticate(ctx context.Context, login, key string) (int64, er
 	}
 	var uid int64
 	if err := json.Unmarshal(raw, &uid); err != nil || uid <= 0 {
-		return 0, &Error{Kind: ErrAccessDenied, Name: "odoo.exceptions.AccessDenied", Message: "Access Denied"}
+		return 0, c.withScopeHint(ctx, &Error{Kind: ErrAccessDenied, Name: "odoo.exceptions.AccessDenied", Message: "Access Denied"})
 	}
 	return uid, nil
 }
@@ -324,7 +324,7 @@ func (c *Client) WhoAmI(ctx context.Context, key string) (uid int64, userContext
 	raw, err := c.json2(ctx, key, Call{Model: "res.users", Method: "context_get"})
 	c.observed("context_get", start, err)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, c.withScopeHint(ctx, err)
 	}
 	if err := json.Unmarshal(raw, &userContext); err != nil {
 		return 0, nil, fmt.Errorf("%w: context_get: %v", ErrProtocol, err)
@@ -396,6 +396,20 @@ func unwrapURLError(err error) error {
 			return fmt.Errorf("timed out: %w", ue.Err)
 		}
 		return ue.Err
+	}
+	return err
+}
+
+// withScopeHint adds ScopeHint to a refused credential on Odoo 20 and
+// later. With a configured protocol the version may not be known yet: it
+// is asked for then (refusals are rare, and then worth one request).
+func (c *Client) withScopeHint(ctx context.Context, err error) error {
+	var oe *Error
+	if !errors.As(err, &oe) || !errors.Is(oe.Kind, ErrAccessDenied) || oe.Name == "" {
+		return err // not a refusal by Odoo (a key refused before sending has no name)
+	}
+	if major, verr := c.Major(ctx); verr == nil && major >= 20 {
+		oe.Hint = ScopeHint
 	}
 	return err
 }

@@ -43,6 +43,9 @@ type Error struct {
 	Status  int    // HTTP status (JSON-2), 0 for JSON-RPC
 	Model   string
 	Method  string
+	// Hint is odoo-mcp's own advice on the cause, when Odoo's message
+	// cannot give it (ScopeHint on Odoo 20 and later).
+	Hint string
 }
 
 func (e *Error) Error() string {
@@ -53,6 +56,15 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Kind }
+
+// ScopeHint explains a refused API key on Odoo 20 and later, where the RPC
+// routes (/jsonrpc, /xmlrpc, /json/2) accept only keys with the rpc scope:
+// Odoo refuses a key without it exactly as a wrong key, so the refusal
+// itself cannot say which it was.
+const ScopeHint = "on Odoo 20 and later an API key works on the RPC routes only with the rpc scope: " +
+	"check that the key exists, has not expired and was created with the RPC scope " +
+	"(Preferences → Account Security → New API Key, scope RPC; or res.users.apikeys.generate(key, \"rpc\", name, expiration_date)), " +
+	"not for Odoo's own MCP server"
 
 // UnavailableError says why Odoo could not be reached.
 type UnavailableError struct {

@@ -46,6 +46,7 @@ Values are lists of {"field": ..., "value": ...} pairs (a strict shape every LLM
 - one record: {"model": "res.partner", "fields": [{"field": "name", "value": "Jane Doe"}, {"field": "email", "value": "jane@example.com"}]}
 - several: {"model": "res.partner", "records": [[{"field": "name", "value": "Acme"}, {"field": "is_company", "value": true}], [{"field": "name", "value": "Bob"}]]}
 many2one values are record ids (e.g. {"field": "country_id", "value": 21}); many2many/one2many take command lists, as JSON text: "[[6, 0, [1, 2]]]". Give either fields or records (the other as an empty list).
+To attach a file: model "ir.attachment" with name, datas (the file's content in base64), res_model and res_id of the record it belongs to.
 
 Returns the created ids and display names.`,
 			InputSchema: object(schema{
@@ -100,6 +101,9 @@ func (e *env) create(ctx context.Context, c Caller, in creatorArgs) (creatorResu
 			return res, err
 		}
 		vals = append(vals, m)
+	}
+	if err := e.checkAttachments(in.Model, vals); err != nil {
+		return res, err
 	}
 	if rel := e.relationsOf(ctx, c, in.Model); rel != nil {
 		for _, m := range vals {

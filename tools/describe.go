@@ -45,6 +45,13 @@ func odooErrorText(e *odoorpc.Error) string {
 		prefix = "Odoo error"
 	}
 	msg := strings.TrimSpace(e.Message)
+	if e.Hint != "" {
+		if msg == "" {
+			msg = e.Hint
+		} else {
+			msg += " (" + e.Hint + ")"
+		}
+	}
 	switch {
 	case errors.Is(e, odoorpc.ErrUnknownModel) && e.Model != "":
 		return prefix + ": " + e.Model + " does not exist in this database"

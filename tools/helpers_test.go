@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +24,8 @@ type harness struct {
 	session *mcp.ClientSession
 	caller  Caller
 	tools   map[string]*mcp.Tool
+	// maxAttachment is Deps.MaxAttachmentBytes (0: the default)
+	maxAttachment int64
 }
 
 func adminCaller(db string) Caller {
@@ -31,6 +34,12 @@ func adminCaller(db string) Caller {
 
 func newHarness(t *testing.T, version string, policy Policy) *harness {
 	t.Helper()
+	return newHarnessCap(t, version, policy, 0)
+}
+
+// newHarnessCap is newHarness with an attachment size cap (0: the default).
+func newHarnessCap(t *testing.T, version string, policy Policy, maxAttachment int64) *harness {
+	t.Helper()
 	fake := fakeodoo.New(fakeodoo.Options{Version: version})
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
@@ -38,7 +47,7 @@ func newHarness(t *testing.T, version string, policy Policy) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, fake: fake, client: client, caller: adminCaller(fake.DB()), tools: map[string]*mcp.Tool{}}
+	h := &harness{t: t, fake: fake, client: client, caller: adminCaller(fake.DB()), tools: map[string]*mcp.Tool{}, maxAttachment: maxAttachment}
 	// Detect the protocol now so round-trip counts below are per call.
 	if _, err := client.Protocol(context.Background()); err != nil {
 		t.Fatal(err)
@@ -46,7 +55,9 @@ func newHarness(t *testing.T, version string, policy Policy) *harness {
 	server := mcp.NewServer(&mcp.Implementation{Name: "test", Version: "v0"}, nil)
 	Register(server, Deps{Odoo: client, Policy: policy, Caller: func(context.Context, *mcp.CallToolRequest) (Caller, error) {
 		return h.caller, nil
-	}})
+	}, ResourceCaller: func(context.Context, *mcp.ReadResourceRequest) (Caller, error) {
+		return h.caller, nil
+	}, MaxAttachmentBytes: h.maxAttachment})
 	for _, tool := range Enabled(policy) {
 		h.tools[tool.Def.Name] = tool.Def
 	}
@@ -102,8 +113,15 @@ func (h *harness) checkOutput(name string, res *mcp.CallToolResult) {
 	if err := resolved.Validate(structured); err != nil {
 		h.t.Fatalf("%s: structured result does not match its output schema: %v\n%s", name, err, b)
 	}
-	if len(res.Content) != 1 {
-		h.t.Fatalf("%s: want one text block, got %d", name, len(res.Content))
+	if len(res.Content) == 0 {
+		h.t.Fatalf("%s: no content", name)
+	}
+	// One text block, then only resource links to odoo:// resources.
+	for i, c := range res.Content[1:] {
+		l, ok := c.(*mcp.ResourceLink)
+		if !ok || !strings.HasPrefix(l.URI, "odoo://") || l.Name == "" {
+			h.t.Fatalf("%s: content item %d is %T %+v, want a resource link to odoo://", name, i+1, c, c)
+		}
 	}
 	text := res.Content[0].(*mcp.TextContent).Text
 	var fromText any

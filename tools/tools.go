@@ -44,7 +44,12 @@ type Deps struct {
 	Odoo   Odoo
 	Policy Policy
 	Caller CallerFunc
-	Logger *slog.Logger
+	// ResourceCaller resolves the caller of a resources/read request.
+	ResourceCaller ResourceCallerFunc
+	// MaxAttachmentBytes caps an attachment's content read as a resource
+	// or created through the creator (0: DefaultMaxAttachmentBytes).
+	MaxAttachmentBytes int64
+	Logger             *slog.Logger
 	// FieldsTTL is how long fields_get answers are reused, per database,
 	// user, model and language (default 10 minutes). FieldsCacheSize bounds
 	// how many are held (default DefaultFieldsCacheSize): the model name is
@@ -95,8 +100,11 @@ func Enabled(p Policy) []Tool {
 func Register(s *mcp.Server, deps Deps) {
 	e := newEnv(deps)
 	for _, t := range Inventory() {
+		// Icons are presentation, not part of the locked definition.
+		t.Def.Icons = ToolIcons(t.Def.Name)
 		s.AddTool(t.Def, e.guard(t, t.handler(e)))
 	}
+	registerResources(s, e)
 }
 
 // Listed is the set of tool names tools/list shows under a policy.
@@ -199,7 +207,9 @@ func handle[In any, Out any](e *env, run func(ctx context.Context, c Caller, in 
 		if audit != nil && a.touched != nil {
 			audit.IDs = a.touched(out)
 		}
-		return jsonResult(out)
+		res, err := jsonResult(out)
+		addLinks(ctx, res, out, req)
+		return res, err
 	}
 }
 

@@ -75,6 +75,9 @@ func (e *env) update(ctx context.Context, c Caller, in updaterArgs) (updaterResu
 	if err != nil {
 		return res, err
 	}
+	if err := e.checkAttachments(in.Model, []map[string]any{vals}); err != nil {
+		return res, err
+	}
 	if rel := e.relationsOf(ctx, c, in.Model); rel != nil {
 		if err := rel.values(in.Model, "", vals, "the values"); err != nil {
 			return res, err

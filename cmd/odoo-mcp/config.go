@@ -37,6 +37,8 @@ type serveConfig struct {
 	DenyMethods  string
 	DefaultLimit int
 	MaxLimit     int
+	// MaxAttachmentBytes caps attachment files read or created.
+	MaxAttachmentBytes int64
 
 	AuthTTL        time.Duration
 	AuthFailureTTL time.Duration
@@ -213,6 +215,7 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.String(&c.DenyMethods, "deny-methods", "ODOO_MCP_DENY_METHODS", "", "comma-separated model.method patterns the executor refuses")
 	f.Int(&c.DefaultLimit, "default-limit", "ODOO_MCP_DEFAULT_LIMIT", 100, "records the retriever returns when no limit is given")
 	f.Int(&c.MaxLimit, "max-limit", "ODOO_MCP_MAX_LIMIT", 1000, "most records one retriever call may return")
+	f.Int64(&c.MaxAttachmentBytes, "max-attachment-bytes", "ODOO_MCP_MAX_ATTACHMENT_BYTES", tools.DefaultMaxAttachmentBytes, "largest attachment file read as a resource or created through the creator")
 	f.Duration(&c.AuthTTL, "auth-cache-ttl", "ODOO_MCP_AUTH_CACHE_TTL", time.Minute, "how long a checked credential is trusted")
 	f.Duration(&c.AuthFailureTTL, "auth-failure-ttl", "ODOO_MCP_AUTH_FAILURE_TTL", 5*time.Second, "how long a refused credential is refused without asking Odoo")
 	f.Bool(&c.PublicToolList, "public-tool-list", "ODOO_MCP_PUBLIC_TOOL_LIST", false, "let initialize and tools/list through without a credential (for odoo-llm's llm_letta)")
@@ -247,7 +250,7 @@ func newServeFlags(name string) (*serveConfig, *envFlags) {
 	f.Bool(&c.OAuthAllowPrivateClientIDs, "oauth-allow-private-client-ids", "ODOO_MCP_OAUTH_ALLOW_PRIVATE_CLIENT_IDS", false, "fetch OAuth client id metadata documents from private and loopback addresses too")
 	f.Bool(&c.Demo, "demo", "ODOO_MCP_DEMO", false, "run an in-memory demo Odoo in this process and serve it")
 	f.Bool(&c.DemoLetta, "demo-letta", "ODOO_MCP_DEMO_LETTA", false, "run the fake Letta (scripted model, in memory) in this process: the thread API and /chat with nothing else installed")
-	f.String(&c.DemoVersion, "demo-version", "ODOO_MCP_DEMO_VERSION", "18.0", "Odoo version the demo plays: 18.0 or 19.0")
+	f.String(&c.DemoVersion, "demo-version", "ODOO_MCP_DEMO_VERSION", "18.0", "Odoo version the demo plays: 18.0, 19.0 or 20.0")
 	return c, f
 }
 
@@ -265,8 +268,8 @@ func (c *serveConfig) validate() error {
 		if c.OdooDB == "" {
 			errs = append(errs, errors.New("--odoo-db (ODOO_DB) is required, or use --demo"))
 		}
-	} else if c.DemoVersion != "18.0" && c.DemoVersion != "19.0" {
-		errs = append(errs, fmt.Errorf("--demo-version %q: use 18.0 or 19.0", c.DemoVersion))
+	} else if c.DemoVersion != "18.0" && c.DemoVersion != "19.0" && c.DemoVersion != "20.0" {
+		errs = append(errs, fmt.Errorf("--demo-version %q: use 18.0, 19.0 or 20.0", c.DemoVersion))
 	}
 	if _, err := odoorpc.ParseProtocol(c.OdooProtocol); err != nil {
 		errs = append(errs, err)
@@ -297,6 +300,9 @@ func (c *serveConfig) validate() error {
 	}
 	if c.DefaultLimit <= 0 || c.MaxLimit <= 0 {
 		errs = append(errs, errors.New("--default-limit and --max-limit must be positive"))
+	}
+	if c.MaxAttachmentBytes <= 0 {
+		errs = append(errs, errors.New("--max-attachment-bytes (ODOO_MCP_MAX_ATTACHMENT_BYTES) must be positive, e.g. 10485760 for 10 MiB"))
 	}
 	if c.OdooTimeout <= 0 || c.AuthTTL <= 0 || c.AuthFailureTTL <= 0 || c.ShutdownTimeout <= 0 || c.ReadHeaderTimeout <= 0 || c.ReadBodyTimeout <= 0 {
 		errs = append(errs, errors.New("timeouts and cache TTLs must be positive"))

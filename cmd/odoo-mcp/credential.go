@@ -64,6 +64,9 @@ func credentialProblem(err error, c envCredential, odooURL, db string) (problem,
 		return envAPIKey + " alone cannot identify its user on Odoo 16-18", "set " + envLogin + " too", true
 	case errors.Is(err, auth.ErrMalformed), errors.Is(err, auth.ErrNoCredentials):
 		return fmt.Sprintf("%s or %s is malformed (%v)", envLogin, envAPIKey, err), "check their values", true
+	case errors.Is(err, auth.ErrInvalid) && strings.Contains(err.Error(), odoorpc.ScopeHint):
+		return fmt.Sprintf("Odoo at %s refused the credential (%s) for database %q", odooURL, c.Describe(), db),
+			"check the login; " + odoorpc.ScopeHint, false
 	case errors.Is(err, auth.ErrInvalid):
 		return fmt.Sprintf("Odoo at %s refused the credential (%s) for database %q", odooURL, c.Describe(), db),
 			"check the login, that the API key is current (Odoo: Preferences → Account Security) and that it belongs to this database", false

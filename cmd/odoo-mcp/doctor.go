@@ -241,7 +241,8 @@ func (d *doctor) checkOdoo(ctx context.Context) *odooSide {
 	return side
 }
 
-// checkDatabase checks that ODOO_DB exists, without a login (db.db_exist),
+// checkDatabase checks that ODOO_DB exists, without a login (db.db_exist;
+// on Odoo 20, which has no db service, /web/database/list),
 // so that a wrong database shows also when no credential is set. It
 // returns false when the database is missing.
 func (d *doctor) checkDatabase(ctx context.Context, odoo *odoorpc.Client) bool {
@@ -257,6 +258,11 @@ func (d *doctor) checkDatabase(ctx context.Context, odoo *odoorpc.Client) bool {
 	case err == nil:
 		d.report(checkFail, "database", databaseProblem(odoo.URL(), odoo.DB()), databaseFix(ctx, odoo))
 		return false
+	case d.cred.Set() && errors.Is(err, odoorpc.ErrNoDBService):
+		d.report(checkSkip, "database", fmt.Sprintf("Odoo 20 has no db service and this one does not list its databases (%v): the credential check tells", err), "")
+	case errors.Is(err, odoorpc.ErrNoDBService):
+		d.report(checkWarn, "database", fmt.Sprintf("%q not checked: Odoo 20 has no db service and this one does not list its databases (%v)", odoo.DB(), err),
+			"set ODOO_LOGIN and ODOO_API_KEY to check the database with a login")
 	case d.cred.Set():
 		d.report(checkSkip, "database", fmt.Sprintf("Odoo does not answer db.db_exist (%v): the credential check tells", err), "")
 	default:

@@ -84,6 +84,8 @@ func TestDoctor(t *testing.T) {
 		fmt.Fprint(w, "<!DOCTYPE html>\n<html>\n<head><title>Welcome to nginx!</title></head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and\nworking.</p>\n</body>\n</html>\n")
 	}))
 	t.Cleanup(nginx.Close)
+	odoo20 := httptest.NewServer(fakeodoo.New(fakeodoo.Options{Version: "20.0", DB: "doc"}))
+	t.Cleanup(odoo20.Close)
 	unlisted := httptest.NewServer(refuseDBList(fakeodoo.New(fakeodoo.Options{Version: "18.0", DB: "doc"})))
 	t.Cleanup(unlisted.Close)
 	nowhere := "127.0.0.1:1"
@@ -129,6 +131,12 @@ func TestDoctor(t *testing.T) {
 				"ok    credential     ODOO_LOGIN=admin with ODOO_API_KEY is uid 2", "skip  Letta", "skip  server", "No problem found."}},
 		{name: "Odoo 19 with the key alone", env: odoo(odoo19, "ODOO_API_KEY="+fakeodoo.AdminKey), code: 0,
 			want: []string{"Odoo 19.0 answers", "json2 (ODOO_PROTOCOL=auto", "ODOO_API_KEY alone (Bearer, Odoo 19+) is uid 2"}},
+		{name: "Odoo 20: no db service", env: odoo(odoo20, "ODOO_API_KEY="+fakeodoo.AdminKey), code: 0,
+			want: []string{"Odoo 20.0 answers", "json2 (ODOO_PROTOCOL=auto", `ok    database       "doc" exists on this Odoo`, "is uid 2"}},
+		{name: "wrong database on Odoo 20", env: odoo(odoo20, "ODOO_DB=nope"), code: 1,
+			want: []string{`has no database "nope"`, `fix: set ODOO_DB to one of the databases this Odoo lists: "doc"`}},
+		{name: "wrong key on Odoo 20 names the rpc scope", env: odoo(odoo20, "ODOO_API_KEY=0123456789wrong"), code: 1,
+			want: []string{"FAIL  credential     Odoo at " + odoo20.URL + " refused the credential", "fix: check the login; on Odoo 20 and later an API key works on the RPC routes only with the rpc scope"}},
 		{name: "no credential", env: odoo(odoo18), code: 0, want: []string{`ok    database       "doc" exists on this Odoo`, "skip  credential"}},
 		{name: "wrong database, no credential", env: odoo(odoo18, "ODOO_DB=nope"), code: 1,
 			want: []string{`FAIL  database       the Odoo at ` + odoo18.URL + ` has no database "nope"`, `fix: set ODOO_DB to one of the databases this Odoo lists: "doc"`, "1 problem found."}},

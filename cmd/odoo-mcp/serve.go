@@ -84,7 +84,8 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 		Odoo: odoo, Policy: cfg.policy(), Context: odooCtx,
 		Stateful: cfg.Stateful, JSONResponse: cfg.JSONResponse,
 		MaxBodyBytes: cfg.MaxBodyBytes, Version: version, Logger: log, Metrics: m,
-		OnFieldsEvict: m.CacheEvicted(metrics.CacheFields),
+		MaxAttachmentBytes: cfg.MaxAttachmentBytes,
+		OnFieldsEvict:      m.CacheEvicted(metrics.CacheFields),
 	})
 	appCfg := httpapp.Config{
 		MCP: endpoint.Handler(), Auth: authn, Rate: rateLimit,

@@ -23,6 +23,7 @@ import (
 var stdioFlags = []string{
 	"odoo-url", "odoo-db", "odoo-protocol", "odoo-timeout", "odoo-context",
 	"read-only", "allow-models", "deny-models", "deny-methods", "default-limit", "max-limit",
+	"max-attachment-bytes",
 	"auth-cache-ttl", "auth-failure-ttl", "log-level", "log-format", "demo", "demo-version",
 }
 
@@ -141,6 +142,7 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 
 	endpoint := mcp.New(mcp.Config{
 		Odoo: odoo, Auth: authn, Policy: cfg.policy(), Context: odooCtx, Version: version, Logger: log,
+		MaxAttachmentBytes: cfg.MaxAttachmentBytes,
 	})
 	err = endpoint.ServeStdio(ctx, stdioTransport(stdin, stdout, cfg.OdooTimeout), cred.Authorization())
 	switch {
