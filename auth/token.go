@@ -194,7 +194,7 @@ func (t *Tokens) Verify(ctx context.Context, token string) (*Identity, error) {
 		jwt.WithIssuer(tokenIssuer), jwt.WithAudience(tokenAudience),
 		jwt.WithTimeFunc(t.now), jwt.WithLeeway(30*time.Second))
 	if err != nil {
-		return nil, fmt.Errorf("%w: thread token: %s", ErrInvalid, tokenProblem(err))
+		return nil, fmt.Errorf("%w: thread token: %s", ErrInvalid, TokenProblem(err))
 	}
 	if c.DB != t.db {
 		return nil, fmt.Errorf("%w: thread token issued for another database", ErrInvalid)
@@ -239,21 +239,24 @@ func (t *Tokens) Verify(ctx context.Context, token string) (*Identity, error) {
 	return id, nil
 }
 
-// tokenProblem names what is wrong without echoing the token.
-func tokenProblem(err error) string {
+// TokenProblem names what is wrong with a JWT (thread, listing or OAuth
+// access token) without echoing the token.
+func TokenProblem(err error) string {
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return "expired"
 	case errors.Is(err, jwt.ErrTokenNotValidYet):
 		return "not valid yet"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
-		return "bad signature or algorithm"
+		return "bad signature, type or algorithm"
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
 		return "issued for another audience"
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
-		return "issued by someone else"
+		return "issued by another server"
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return "malformed"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "no expiry"
 	}
 	return "invalid"
 }

@@ -93,7 +93,7 @@ func (s *Server) parseAccess(token string, ignoreExpiry bool) (*accessClaims, er
 		return s.atMAC, nil
 	}, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: OAuth access token: %s", auth.ErrInvalid, tokenProblem(err))
+		return nil, fmt.Errorf("%w: OAuth access token: %s", auth.ErrInvalid, auth.TokenProblem(err))
 	}
 	if c.Grant == "" || c.UID == 0 || c.DB == "" || c.Cred == "" {
 		return nil, fmt.Errorf("%w: OAuth access token lacks required claims", auth.ErrInvalid)
@@ -136,26 +136,6 @@ func (s *Server) Verify(ctx context.Context, token string) (*auth.Identity, erro
 		id.Context["tz"] = c.TZ
 	}
 	return id, nil
-}
-
-func tokenProblem(err error) string {
-	switch {
-	case errors.Is(err, jwt.ErrTokenExpired):
-		return "expired"
-	case errors.Is(err, jwt.ErrTokenNotValidYet):
-		return "not valid yet"
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
-		return "bad signature, type or algorithm"
-	case errors.Is(err, jwt.ErrTokenInvalidAudience):
-		return "issued for another resource"
-	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
-		return "issued by another server"
-	case errors.Is(err, jwt.ErrTokenMalformed):
-		return "malformed"
-	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		return "no expiry"
-	}
-	return "invalid"
 }
 
 // Authenticator is /mcp's credential check.
