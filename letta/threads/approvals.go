@@ -106,16 +106,11 @@ func (o *Orchestrator) handleApprovals(w http.ResponseWriter, r *http.Request) e
 	if err := o.decodeJSON(w, r, &body); err != nil {
 		return o.writeError(w, r, err)
 	}
-	release, ok := o.opts.Streams.Acquire(identity(r).LimitKey())
-	if !ok {
-		return o.writeError(w, r, &Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", RetryAfter: 1,
-			Message: "this credential already has the maximum number of open message streams"})
+	release, err := o.streamSlot(r)
+	if err != nil {
+		return o.writeError(w, r, err)
 	}
 	defer release()
-	if m := o.opts.Metrics; m != nil {
-		m.StreamOpened()
-		defer m.StreamClosed()
-	}
 	t, pending, decisions, err := o.openApproval(r.Context(), identity(r), threadID, body)
 	if err != nil {
 		return o.writeError(w, r, err)

@@ -270,6 +270,23 @@ func (o *Orchestrator) handleDelete(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// streamSlot takes one of the caller's open-stream slots (a message or an
+// approval answer streams a turn) and counts the stream; release gives
+// both back.
+func (o *Orchestrator) streamSlot(r *http.Request) (release func(), err error) {
+	free, ok := o.opts.Streams.Acquire(identity(r).LimitKey())
+	if !ok {
+		return nil, &Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", RetryAfter: 1,
+			Message: "this credential already has the maximum number of open message streams"}
+	}
+	m := o.opts.Metrics
+	if m == nil {
+		return free, nil
+	}
+	m.StreamOpened()
+	return func() { m.StreamClosed(); free() }, nil
+}
+
 func (o *Orchestrator) handleMessage(w http.ResponseWriter, r *http.Request) error {
 	threadID := r.PathValue("thread_id")
 	if err := checkThreadID(threadID); err != nil {
@@ -279,16 +296,11 @@ func (o *Orchestrator) handleMessage(w http.ResponseWriter, r *http.Request) err
 	if err := o.decodeJSON(w, r, &msg); err != nil {
 		return o.writeError(w, r, err)
 	}
-	release, ok := o.opts.Streams.Acquire(identity(r).LimitKey())
-	if !ok {
-		return o.writeError(w, r, &Error{Status: http.StatusTooManyRequests, Code: "too_many_streams", RetryAfter: 1,
-			Message: "this credential already has the maximum number of open message streams"})
+	release, err := o.streamSlot(r)
+	if err != nil {
+		return o.writeError(w, r, err)
 	}
 	defer release()
-	if m := o.opts.Metrics; m != nil {
-		m.StreamOpened()
-		defer m.StreamClosed()
-	}
 	ctx := r.Context()
 	stream, t, req, err := o.openStream(ctx, identity(r), threadID, msg)
 	if err != nil {
