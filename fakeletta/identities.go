@@ -26,9 +26,16 @@ func (s *Server) identityJSON(idn *identityRec) map[string]any {
 	if props == nil {
 		props = []any{}
 	}
+	agents, blocks := nonNil(idn.AgentIDs), nonNil(idn.BlockIDs)
+	if s.isNew {
+		// 0.16.x's ORM answers both lists empty whatever is linked (the
+		// links hold: /v1/blocks/?identity_id=… and
+		// /v1/identities/{id}/agents|blocks read them).
+		agents, blocks = []string{}, []string{}
+	}
 	return map[string]any{
 		"id": idn.ID, "identifier_key": idn.IdentifierKey, "name": idn.Name, "identity_type": idn.Type,
-		"project_id": nil, "agent_ids": nonNil(idn.AgentIDs), "block_ids": nonNil(idn.BlockIDs), "properties": props,
+		"project_id": nil, "agent_ids": agents, "block_ids": blocks, "properties": props,
 	}
 }
 

@@ -71,6 +71,7 @@ func (s *Server) buildRoutes() []route {
 		{method: "PATCH", pattern: "/v1/agents/{agent_id}/core-memory/blocks/detach/{block_id}", handler: (*reqCtx).detachBlock},
 		{method: "GET", pattern: "/v1/agents/{agent_id}/context", handler: (*reqCtx).contextWindow},
 		{method: "GET", pattern: "/v1/runs/", handler: (*reqCtx).listRuns},
+		{method: "GET", pattern: "/v1/runs/{run_id}/steps", handler: (*reqCtx).listRunSteps},
 		{method: "GET", pattern: "/v1/steps/", handler: (*reqCtx).listSteps},
 		{method: "GET", pattern: "/v1/steps/{step_id}", handler: (*reqCtx).getStep},
 		{method: "PATCH", pattern: "/v1/steps/{step_id}/feedback", handler: (*reqCtx).stepFeedback},

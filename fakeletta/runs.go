@@ -169,8 +169,19 @@ func (c *reqCtx) listRuns() {
 }
 
 // listSteps serves GET /v1/steps/ (filters agent_id, start_date, end_date).
+// NEW answers every such request 400, as 0.16.x does: its router hands the
+// step manager order=(order == "asc"), a bool, which the manager's type
+// check refuses (read a run's steps from GET /v1/runs/{run_id}/steps).
 func (c *reqCtx) listSteps() {
 	q := c.r.URL.Query()
+	if c.s.isNew {
+		asc := "False"
+		if q.Get("order") == "asc" {
+			asc = "True"
+		}
+		c.detail(http.StatusBadRequest, "Argument order does not match type typing.Optional[str]; is "+asc+" of type <class 'bool'>")
+		return
+	}
 	limit, ok := c.queryInt("limit", 50)
 	if !ok {
 		return
@@ -195,6 +206,47 @@ func (c *reqCtx) listSteps() {
 		}
 	}
 	slices.SortFunc(all, func(a, b *stepRec) int { return int(a.seq - b.seq) })
+	if after := q.Get("after"); after != "" {
+		if i := slices.IndexFunc(all, func(r *stepRec) bool { return r.ID == after }); i >= 0 {
+			all = all[i+1:]
+		}
+	}
+	if limit > 0 && len(all) > limit {
+		all = all[:limit]
+	}
+	out := make([]any, len(all))
+	for i, st := range all {
+		out[i] = c.s.stepJSON(st)
+	}
+	c.s.mu.Unlock()
+	writeJSON(c.w, http.StatusOK, out)
+}
+
+// listRunSteps serves GET /v1/runs/{run_id}/steps (both versions; order
+// desc by default, limit 100, after a step id).
+func (c *reqCtx) listRunSteps() {
+	q := c.r.URL.Query()
+	limit, ok := c.queryInt("limit", 100)
+	if !ok {
+		return
+	}
+	runID := c.params["run_id"]
+	c.s.mu.Lock()
+	if c.s.runs[runID] == nil {
+		c.s.mu.Unlock()
+		c.detail(http.StatusNotFound, "Run with id "+runID+" not found")
+		return
+	}
+	var all []*stepRec
+	for _, st := range c.s.steps {
+		if st.RunID == runID {
+			all = append(all, st)
+		}
+	}
+	slices.SortFunc(all, func(a, b *stepRec) int { return int(a.seq - b.seq) })
+	if q.Get("order") != "asc" {
+		slices.Reverse(all)
+	}
 	if after := q.Get("after"); after != "" {
 		if i := slices.IndexFunc(all, func(r *stepRec) bool { return r.ID == after }); i >= 0 {
 			all = all[i+1:]

@@ -167,3 +167,41 @@ func (c *Client) ModifyIdentity(ctx context.Context, identityID string, r Modify
 	}
 	return &i, nil
 }
+
+// PromptsFollowBlocks tells whether the agents holding a block see its new
+// value without being asked to. Letta 0.11 rebuilds an agent's memory at
+// each step and 0.16.7 and later rebuild every holder's system prompt when
+// a block changes; from 0.12 to 0.16.6 neither happens: an agent keeps a
+// shared block's old text in its prompt (what another thread learnt, an
+// edit through the API) until it is recompiled (RecompileAgent).
+func (c *Client) PromptsFollowBlocks(ctx context.Context) (bool, error) {
+	v, err := c.DetectVersion(ctx)
+	if err != nil {
+		return false, err
+	}
+	return !v.AtLeast(0, 12, 0) || v.AtLeast(0, 16, 7), nil
+}
+
+// BlockAgentIDs lists the ids of the agents holding a block
+// (GET /v1/blocks/{id}/agents), every page.
+func (c *Client) BlockAgentIDs(ctx context.Context, blockID string) ([]string, error) {
+	type agentID struct {
+		ID string `json:"id"`
+	}
+	agents, err := listAll(ctx, c, escapedPath("/v1/blocks/%s/agents", blockID), url.Values{}, 100, func(a agentID) string { return a.ID })
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(agents))
+	for i, a := range agents {
+		ids[i] = a.ID
+	}
+	return ids, nil
+}
+
+// RecompileAgent rebuilds an agent's system prompt from its blocks as they
+// are now (POST /v1/agents/{id}/recompile, 0.16; the deprecated
+// …/system-prompt/recompile alias is not needed).
+func (c *Client) RecompileAgent(ctx context.Context, agentID string) error {
+	return c.do(ctx, http.MethodPost, escapedPath("/v1/agents/%s/recompile", agentID), nil, nil, nil)
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -125,9 +126,51 @@ func (c *Client) ListRuns(ctx context.Context, agentID string) ([]Run, error) {
 }
 
 // ListSteps lists an agent's steps (GET /v1/steps/?agent_id=…), every page.
+// Only OLD can (see StepsListedByAgent).
 func (c *Client) ListSteps(ctx context.Context, agentID string) ([]Step, error) {
 	q := url.Values{"agent_id": {agentID}, "order": {"asc"}}
 	return listAll(ctx, c, "/v1/steps/", q, 100, func(s Step) string { return s.ID })
+}
+
+// StepsListedByAgent tells whether GET /v1/steps/ works on this server.
+// From 0.12 to 0.16.8 it answers 400 to every request: the router hands
+// the step manager order=(order == "asc"), a bool, where the manager's
+// type check wants a string ("Argument order does not match type
+// typing.Optional[str]"). There, a run's steps are read from the run
+// (ListRunSteps).
+func (c *Client) StepsListedByAgent(ctx context.Context) (bool, error) {
+	v, err := c.DetectVersion(ctx)
+	if err != nil {
+		return false, err
+	}
+	return !v.AtLeast(0, 12, 0), nil
+}
+
+// runStepsPage is larger than any run's steps in practice (a run stops at
+// the agent's max steps), so one request usually reads them all.
+const runStepsPage = 500
+
+// ListRunSteps lists a run's steps (GET /v1/runs/{id}/steps), oldest first.
+func (c *Client) ListRunSteps(ctx context.Context, runID string) ([]Step, error) {
+	path := escapedPath("/v1/runs/%s/steps", runID)
+	q := url.Values{"order": {"asc"}, "limit": {strconv.Itoa(runStepsPage)}}
+	var steps []Step
+	if err := c.do(ctx, http.MethodGet, path, q, nil, &steps); err != nil {
+		return nil, err
+	}
+	if len(steps) < runStepsPage {
+		return steps, nil
+	}
+	return listAll(ctx, c, path, url.Values{"order": {"asc"}}, runStepsPage, func(s Step) string { return s.ID })
+}
+
+// Finished tells whether a run has ended (its steps no longer change).
+func (r *Run) Finished() bool {
+	switch r.Status {
+	case "completed", "failed", "cancelled", "expired":
+		return true
+	}
+	return false
 }
 
 // SetStepFeedback stores "positive" or "negative" on a step. NEW reads it

@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 )
@@ -146,7 +148,9 @@ func (o *Orchestrator) sharedHuman(ctx context.Context, id *auth.Identity, creat
 	if err != nil {
 		return nil, nil, err
 	}
-	if idn != nil && len(idn.BlockIDs) > 0 {
+	// Asked even when the identity lists no blocks: Letta 0.16.x answers
+	// every identity with empty agent_ids and block_ids.
+	if idn != nil {
 		bs, err := o.letta.ListBlocks(ctx, letta.ListBlocksOptions{Label: LabelHuman, IdentityID: idn.ID})
 		if err != nil {
 			return nil, nil, lettaFailure("reading the user's memory in Letta", err)
@@ -165,9 +169,8 @@ func (o *Orchestrator) sharedHuman(ctx context.Context, id *auth.Identity, creat
 			continue
 		}
 		if b := o.pickShared(agents[i].Blocks, ow); b != nil {
-			if idn != nil && !slices.Contains(idn.BlockIDs, b.ID) {
-				o.linkBlock(ctx, idn, b.ID)
-			}
+			// Not found through the identity: link it now.
+			o.linkBlock(ctx, idn, b.ID)
 			return b, idn, nil
 		}
 	}
@@ -266,6 +269,7 @@ func (o *Orchestrator) orgBlock(ctx context.Context, db string) (string, error) 
 		if _, err := o.letta.ModifyBlock(ctx, found.ID, letta.ModifyBlockRequest{Value: &text, ReadOnly: &ro}); err != nil {
 			return "", lettaFailure("updating the organisation memory block", err)
 		}
+		o.refreshHolders(ctx, found.ID, "")
 	}
 	o.org.mu.Lock()
 	o.org.byDB[db] = orgEntry{id: found.ID, checked: o.now()}
@@ -533,6 +537,7 @@ func (o *Orchestrator) editBlock(ctx context.Context, b *letta.Block, ow owner, 
 	if err != nil {
 		return nil, lettaFailure("editing the memory block", err)
 	}
+	o.refreshHolders(ctx, b.ID, "")
 	if upd.ID == "" { // an answer without the block: show what was written
 		c := *b
 		c.Value = value
@@ -617,6 +622,65 @@ func (o *Orchestrator) dropOwnMemory(ctx context.Context, r record) {
 		}
 		if err := o.letta.DeleteBlock(ctx, b.ID); err != nil && !letta.IsNotFound(err) {
 			o.log.WarnContext(ctx, "could not delete a deleted thread's own memory block", "block", b.ID, "error", redact(err.Error()))
+		}
+	}
+}
+
+// refreshHolders recompiles the system prompts of the agents holding a
+// block whose value just changed, on the Letta versions that do not
+// (letta.PromptsFollowBlocks): without it, what one thread's agent learnt
+// about the user, or an edit through the memory API, would not reach the
+// other threads' prompts there. except names an agent Letta already
+// rebuilt (its own memory tool did). Best effort: a failure is logged, the
+// block holds the value anyway.
+func (o *Orchestrator) refreshHolders(ctx context.Context, blockID, except string) {
+	if follow, err := o.letta.PromptsFollowBlocks(ctx); err != nil || follow {
+		return
+	}
+	ids, err := o.letta.BlockAgentIDs(ctx, blockID)
+	if err != nil {
+		o.log.WarnContext(ctx, "could not list the agents holding a changed memory block", "block", blockID, "error", redact(err.Error()))
+		return
+	}
+	var g errgroup.Group
+	g.SetLimit(recompilesInFlight)
+	for _, id := range ids {
+		if id == except {
+			continue
+		}
+		g.Go(func() error {
+			if err := o.letta.RecompileAgent(ctx, id); err != nil && !letta.IsNotFound(err) {
+				o.log.WarnContext(ctx, "could not bring an agent's prompt in line with a changed memory block", "agent", id, "block", blockID, "error", redact(err.Error()))
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+}
+
+// recompilesInFlight bounds refreshHolders' requests.
+const recompilesInFlight = 4
+
+// lettaMemoryTools are Letta's own tools that edit the agent's blocks.
+var lettaMemoryTools = map[string]bool{
+	"core_memory_append": true, "core_memory_replace": true, "memory_insert": true, "memory_replace": true,
+	"memory_rethink": true, "memory_finish_edits": true, "memory": true, "memory_apply_patch": true,
+}
+
+// afterMemoryTools runs after a turn in which the agent called one of
+// Letta's memory tools: the other holders of its shared blocks get the new
+// value in their prompts (refreshHolders). It is done before the turn's
+// done event, so that the user's next message, in any thread, sees it;
+// and without the caller's cancellation, so that a caller leaving does not
+// leave other threads stale.
+func (o *Orchestrator) afterMemoryTools(ctx context.Context, r *record) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	ow := owner{DB: r.meta.DB, UID: r.meta.UID}
+	for i := range r.agent.Blocks {
+		b := &r.agent.Blocks[i]
+		if o.blockKind(b, ow) == kindHuman {
+			o.refreshHolders(ctx, b.ID, r.agent.ID)
 		}
 	}
 }

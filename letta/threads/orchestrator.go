@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/internal/boundcache"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 )
 
@@ -29,6 +30,12 @@ type Orchestrator struct {
 	org  orgCache
 	mode toolModeState
 
+	// finishedSteps holds the steps of runs that have ended (they no
+	// longer change), so usage reports on Letta versions that read steps
+	// run by run do not ask again for old runs. A cache, not state: any
+	// replica reads the same from Letta.
+	finishedSteps *boundcache.Cache[string, []letta.Step]
+
 	revMu      sync.Mutex
 	tokenCache map[string]revEntry // agent id → what Letta said of its token, briefly
 	revSF      singleflight.Group
@@ -46,7 +53,8 @@ func New(opts Options) (*Orchestrator, error) {
 	}
 	orch := &Orchestrator{
 		opts: o, letta: o.Letta, tokens: o.Tokens, log: o.Logger, mcpURL: mcpURL, now: time.Now,
-		tokenCache: map[string]revEntry{},
+		tokenCache:    map[string]revEntry{},
+		finishedSteps: boundcache.New[string, []letta.Step](finishedRunsCached, nil),
 	}
 	orch.reg.sem = make(chan struct{}, 1)
 	orch.cat.ttl = o.ModelCacheTTL

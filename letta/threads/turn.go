@@ -53,6 +53,8 @@ type turn struct {
 	returned map[string]bool // tool_return ids already sent to the caller
 	rounds   int
 	limited  bool // the round limit was reached: the turn goes on without tools
+	// memoryEdited: the agent called one of Letta's memory tools.
+	memoryEdited bool
 }
 
 func (o *Orchestrator) newTurn(ctx context.Context, id *auth.Identity, r *record, mode string, emit func(Event) bool) *turn {
@@ -223,6 +225,9 @@ func (t *turn) read(s *letta.Stream) ([]letta.ToolCall, error, bool) {
 		}
 		for _, e := range t.tr.next(ev) {
 			emitted = true
+			if c, ok := e.Data.(ToolCallData); ok && lettaMemoryTools[c.Name] {
+				t.memoryEdited = true
+			}
 			if !t.emit(e) {
 				return nil, context.Canceled, emitted
 			}
@@ -285,6 +290,9 @@ func (t *turn) finish(err error, stop string) {
 // end sends the usage summed over the turn, then evs (error and done, or
 // done alone).
 func (t *turn) end(evs ...Event) {
+	if t.memoryEdited && t.o != nil {
+		t.o.afterMemoryTools(t.ctx, t.rec)
+	}
 	if t.sawUsage && !t.emit(Event{EventUsage, t.usage}) {
 		return
 	}

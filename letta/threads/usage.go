@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 )
@@ -139,7 +141,7 @@ func (o *Orchestrator) agentUsage(ctx context.Context, a *letta.Agent, m meta) (
 	if err != nil {
 		return nil, lettaFailure("reading the thread's runs in Letta", err)
 	}
-	steps, err := o.letta.ListSteps(ctx, a.ID)
+	steps, err := o.stepsOf(ctx, a.ID, runs)
 	if err != nil {
 		return nil, lettaFailure("reading the thread's steps in Letta", err)
 	}
@@ -176,6 +178,65 @@ func (o *Orchestrator) agentUsage(ctx context.Context, a *letta.Agent, m meta) (
 		out = append(out, *r)
 	}
 	return out, nil
+}
+
+const (
+	// finishedRunsCached bounds the cache of ended runs' steps (a few
+	// hundred bytes each).
+	finishedRunsCached = 20000
+	finishedRunsTTL    = time.Hour
+	// runStepsInFlight bounds the step requests one usage report has open.
+	runStepsInFlight = 4
+)
+
+// stepsOf returns the steps of an agent's runs: in one listing where Letta
+// can list an agent's steps (before 0.12), else run by run, in parallel,
+// ended runs from the cache.
+func (o *Orchestrator) stepsOf(ctx context.Context, agentID string, runs []letta.Run) ([]letta.Step, error) {
+	byAgent, err := o.letta.StepsListedByAgent(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if byAgent {
+		return o.letta.ListSteps(ctx, agentID)
+	}
+	perRun := make([][]letta.Step, len(runs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runStepsInFlight)
+	for i := range runs {
+		r := &runs[i]
+		if r.AgentID != "" && r.AgentID != agentID {
+			continue
+		}
+		if cached, ok := o.finishedSteps.Get(r.ID); ok {
+			perRun[i] = cached
+			continue
+		}
+		g.Go(func() error {
+			steps, err := o.letta.ListRunSteps(gctx, r.ID)
+			if err != nil {
+				return err
+			}
+			for j := range steps {
+				if steps[j].RunID == "" {
+					steps[j].RunID = r.ID
+				}
+			}
+			if r.Finished() {
+				o.finishedSteps.Set(r.ID, steps, finishedRunsTTL)
+			}
+			perRun[i] = steps
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var all []letta.Step
+	for _, s := range perRun {
+		all = append(all, s...)
+	}
+	return all, nil
 }
 
 // deletedUsage reads the folded rows of an identity.
