@@ -246,6 +246,9 @@ try {
     await visible("#toggle-side");
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(wide <= 390, `the page is ${wide}px wide on a 390px screen`);
+    // The message box sits at the bottom of the page, not halfway down it.
+    const gap = await page.$eval("#composer", (e) => document.documentElement.scrollHeight - (e.getBoundingClientRect().bottom + scrollY));
+    expect(gap < 2, `${gap}px of empty page under the message box`);
     expect(await page.$eval("#side", (e) => getComputedStyle(e).display === "none"), "the thread list shows before its button is pressed");
     await page.focus("#toggle-side");
     await page.keyboard.press("Enter");
