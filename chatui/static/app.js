@@ -76,15 +76,25 @@ function signOut(msg) {
   $("signin").hidden = false;
   $("signin-error").textContent = msg || "";
   $("login").value = store.getItem("login") || "";
-  $("apikey").focus();
+  ($("login").value ? $("apikey") : $("login")).focus(); // the first field left to fill
+}
+
+// threadControls enables what needs a selected thread. start sets it too:
+// Firefox restores form controls' disabled state on reload, which would
+// leave a live composer with no thread.
+function threadControls(on) {
+  for (const b of ["composer-input", "send", "delete-thread", "show-memory"]) $(b).disabled = !on;
 }
 
 async function start() {
+  threadControls(current !== null);
   $("signin").hidden = true;
   $("app").hidden = false;
   $("who").textContent = store.getItem("login");
   await Promise.all([loadThreads(), loadCatalog(), loadUserUsage()]);
-  $("composer-input").focus();
+  // No thread yet: the composer is disabled, so the new thread's name is
+  // the first thing to fill.
+  ($("composer-input").disabled ? $("new-id") : $("composer-input")).focus();
 }
 
 // ---- threads ----
@@ -141,7 +151,7 @@ async function selectThread(id) {
   showError("");
   $("thread-title").textContent = id;
   $("log").replaceChildren();
-  for (const b of ["composer-input", "send", "delete-thread", "show-memory"]) $(b).disabled = false;
+  threadControls(true);
   document.querySelectorAll("#threads button.open").forEach((b) => b.setAttribute("aria-current", b.textContent === id ? "true" : "false"));
   $("side").classList.remove("open");
   $("toggle-side").setAttribute("aria-expanded", "false");
@@ -157,7 +167,7 @@ async function deleteThread() {
   $("thread-title").textContent = "No thread selected";
   $("thread-usage").textContent = "";
   $("log").replaceChildren();
-  for (const b of ["composer-input", "send", "delete-thread", "show-memory"]) $(b).disabled = true;
+  threadControls(false);
   $("memory").hidden = true;
   $("app").classList.remove("with-memory");
   await loadThreads();
@@ -347,7 +357,9 @@ function approvalButtons(li, d) {
   box.append(el("button", { type: "button", onclick: () => decide(true) }, "Approve"),
     el("button", { type: "button", class: "danger", onclick: () => decide(false) }, "Deny"), note);
   li.append(box);
-  box.querySelector("button").focus();
+  // The page, not the user, moves the focus here: ring it whatever the
+  // last input was (Firefox hides it after a mouse click otherwise).
+  box.querySelector("button").focus({ focusVisible: true });
 }
 
 async function send(ev) {
