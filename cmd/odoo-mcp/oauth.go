@@ -48,7 +48,7 @@ func newOAuth(cfg *serveConfig, db string, authn *auth.Authenticator, log *slog.
 }
 
 // mcpAuth is /mcp's credential check: API keys and thread tokens, plus
-// OAuth access tokens when OAuth is on. No other route takes them.
+// OAuth access tokens for /mcp when OAuth is on.
 func mcpAuth(s *oauth.Server, authn *auth.Authenticator) httpapp.Authenticator {
 	if s == nil {
 		return authn
@@ -61,4 +61,21 @@ func resourceMetadataURL(s *oauth.Server) string {
 		return ""
 	}
 	return s.ResourceMetadataURL()
+}
+
+// apiAuth is the thread API's credential check: the user's Odoo
+// credentials, plus OAuth access tokens issued for the thread API (the
+// chat page's "Sign in with Odoo") when OAuth is on.
+func apiAuth(s *oauth.Server, authn *auth.Authenticator) httpapp.Authenticator {
+	if s == nil {
+		return authn
+	}
+	return s.APIAuthenticator(authn)
+}
+
+func apiResourceMetadataURL(s *oauth.Server) string {
+	if s == nil {
+		return ""
+	}
+	return s.APIResourceMetadataURL()
 }
