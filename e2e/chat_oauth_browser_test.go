@@ -87,6 +87,15 @@ func TestChatPageSignInWithOdoo(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("signin-form")), // the key form stays
 		shot("1-signin"),
 	)
+	// A redirect this tab did not start (a forged or replayed code) is
+	// refused on the state check, before any token request.
+	run("a redirect with a foreign state",
+		chromedp.Navigate(p.URL+"/chat/?code=forged&state=forged&iss="+url.QueryEscape(p.URL)),
+		chromedp.WaitVisible(chromedp.Search(`//p[@id="signin-error"][contains(., "not started from this tab")]`)),
+	)
+	if loc := read("location", chromedp.Evaluate[string](`location.href`)); loc != p.URL+"/chat/" {
+		t.Errorf("the forged code stays in the address bar: %s", loc)
+	}
 	run("odoo-mcp's sign-in page",
 		chromedp.Click(chromedp.ID("oauth-signin")),
 		chromedp.WaitVisible(chromedp.CSS(`input#key`)),
