@@ -272,3 +272,12 @@ func (t *Tokens) open(sealed, agentID string) (string, error) { return t.sealer.
 func LooksLikeToken(s string) bool {
 	return strings.HasPrefix(s, "eyJ") && strings.Count(s, ".") == 2
 }
+
+// oauthAccessHeader is the first segment of every OAuth access token
+// odoo-mcp issues (package oauth): its JWT header, typ at+jwt (RFC 9068).
+var oauthAccessHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"at+jwt"}`)) + "."
+
+// LooksLikeOAuthAccessToken tells an OAuth access token from a thread
+// token (both are JWTs) without verifying anything: the thread API refuses
+// thread tokens unchecked but verifies OAuth access tokens.
+func LooksLikeOAuthAccessToken(s string) bool { return strings.HasPrefix(s, oauthAccessHeader) }

@@ -1,7 +1,9 @@
 // Package chatui serves the page to chat in, at /chat: plain HTML, CSS and
 // JavaScript embedded in the binary (no CDN, no build step). The page talks
-// to the thread API with the user's Odoo login and API key, kept in the
-// browser's sessionStorage (gone when the tab closes).
+// to the thread API with the user's Odoo login and API key, or (OAuth on)
+// with OAuth tokens for the thread API got through "Sign in with Odoo" as
+// the built-in client odoo-mcp-chat; either is kept in the browser's
+// sessionStorage (gone when the tab closes).
 package chatui
 
 import (
@@ -15,7 +17,11 @@ import (
 var static embed.FS
 
 // csp allows nothing but this origin: no inline script or style, no
-// framing, fetches to the thread API only.
+// framing, fetches to this origin only (the thread API, and with OAuth its
+// metadata, token and revocation endpoints). "Sign in with Odoo" needs
+// nothing more: the page goes to the authorization endpoint by navigating
+// (not a form: form-action stays 'none'), and the page only offers it
+// when the authorization server is this same origin.
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 

@@ -1,10 +1,13 @@
 package chatui
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/odoo-mcp/odoo-mcp/oauth"
 )
 
 func TestHandler(t *testing.T) {
@@ -56,6 +59,30 @@ func TestPageIsCSPSafe(t *testing.T) {
 	for _, bad := range []string{"innerHTML", "eval(", "new Function", "localStorage.setItem"} {
 		if strings.Contains(string(js), bad) {
 			t.Errorf("app.js contains %q", bad)
+		}
+	}
+}
+
+// The page is the OAuth server's built-in client: the same client id and
+// redirect path, and a CSP that lets its fetches go to this origin only
+// and no form anywhere.
+func TestOAuthClientMatchesServer(t *testing.T) {
+	js, _ := static.ReadFile("static/app.js")
+	for _, want := range []string{
+		fmt.Sprintf("const OAUTH_CLIENT_ID = %q;", oauth.ChatClientID),
+		fmt.Sprintf("const OAUTH_REDIRECT_PATH = %q;", oauth.ChatRedirectPath),
+		`"/.well-known/oauth-protected-resource/api/v1"`, `code_challenge_method: "S256"`,
+	} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("app.js lacks %s", want)
+		}
+	}
+	if !strings.Contains(oauth.PathProtectedResourceAPI, "/api/v1") {
+		t.Errorf("metadata path %s", oauth.PathProtectedResourceAPI)
+	}
+	for _, want := range []string{"connect-src 'self';", "form-action 'none';", "default-src 'none';"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %s", csp, want)
 		}
 	}
 }

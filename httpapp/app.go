@@ -51,6 +51,14 @@ type Config struct {
 	// challenge so that OAuth clients find the authorization server
 	// (RFC 9728).
 	ResourceMetadataURL string
+	// APIAuth, when set, checks the thread API's credentials instead of
+	// Auth (Auth plus OAuth access tokens issued for the thread API, the
+	// chat page's; a /mcp token is refused there, as an /api/v1 token is
+	// at /mcp). A read-only grant may only read (GET) on the thread API.
+	APIAuth Authenticator
+	// APIResourceMetadataURL, when set (OAuth on), is named in the thread
+	// API's Bearer challenge.
+	APIResourceMetadataURL string
 	// ReadOnlyRefuses tells which tools a read-only caller (an OAuth grant
 	// without odoo.write) may not call (mcp.Endpoint.ReadOnlyRefuses); such
 	// a call is answered 403 with the scope to ask for. Nil: none.
@@ -104,10 +112,13 @@ func New(cfg Config) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	ed := &edge{auth: cfg.Auth, mcpAuth: cfg.MCPAuth, rate: cfg.Rate, publicToolList: cfg.PublicToolList, maxBody: cfg.MaxBodyBytes,
-		resourceMetadata: cfg.ResourceMetadataURL, readOnlyRefuses: cfg.ReadOnlyRefuses, app: a}
+	ed := &edge{auth: cfg.Auth, mcpAuth: cfg.MCPAuth, apiAuth: cfg.APIAuth, rate: cfg.Rate, publicToolList: cfg.PublicToolList, maxBody: cfg.MaxBodyBytes,
+		resourceMetadata: cfg.ResourceMetadataURL, apiResourceMetadata: cfg.APIResourceMetadataURL, readOnlyRefuses: cfg.ReadOnlyRefuses, app: a}
 	if ed.mcpAuth == nil {
 		ed.mcpAuth = ed.auth
+	}
+	if ed.apiAuth == nil {
+		ed.apiAuth = ed.auth
 	}
 
 	e := echo.New()

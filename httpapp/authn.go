@@ -25,14 +25,17 @@ type Authenticator interface {
 // every failure is answered from the one table in errors.go.
 type edge struct {
 	auth           Authenticator
-	mcpAuth        Authenticator // /mcp's: auth, plus OAuth access tokens
+	mcpAuth        Authenticator // /mcp's: auth, plus OAuth access tokens for /mcp
+	apiAuth        Authenticator // the thread API's: auth, plus OAuth access tokens for /api/v1
 	rate           *limits.Rate
 	publicToolList bool
 	maxBody        int64
-	// resourceMetadata (OAuth on) goes in /mcp's Bearer challenge.
-	resourceMetadata string
-	readOnlyRefuses  func(tool string) bool
-	app              *app
+	// resourceMetadata and apiResourceMetadata (OAuth on) go in /mcp's and
+	// the thread API's Bearer challenges.
+	resourceMetadata    string
+	apiResourceMetadata string
+	readOnlyRefuses     func(tool string) bool
+	app                 *app
 }
 
 // mcp guards /mcp. Any credential odoo-mcp takes is good: an Odoo key, or a
@@ -58,7 +61,7 @@ func (e *edge) mcp(next http.Handler) http.Handler {
 			}
 			a := authFailure(err)
 			if a.Status == http.StatusUnauthorized {
-				a.Challenges = e.mcpChallenges(r)
+				a.Challenges = bearerChallenges(r, e.resourceMetadata)
 			}
 			e.refuse(w, r, a)
 			return
@@ -70,7 +73,7 @@ func (e *edge) mcp(next http.Handler) http.Handler {
 			// An OAuth grant without odoo.write: 403 with the scope to ask
 			// for, so the client can step up (RFC 6750 section 3.1).
 			a := errInsufficientScope
-			a.Challenges = []string{`Bearer error="insufficient_scope", scope="odoo.read odoo.write"` + e.resourceMetadataParam() + `, error_description="this grant may only read"`}
+			a.Challenges = []string{`Bearer error="insufficient_scope", scope="odoo.read odoo.write"` + metadataParam(e.resourceMetadata) + `, error_description="this grant may only read"`}
 			e.refuse(w, r, a)
 			return
 		}
@@ -84,19 +87,25 @@ func (e *edge) mcp(next http.Handler) http.Handler {
 	})
 }
 
-// user guards the thread API: only a user's own Odoo credentials. A thread
+// user guards the thread API: only a user's own Odoo credentials, or
+// (OAuth on) an OAuth access token issued for the thread API. A thread
 // token is refused without being checked: it is the agent's credential for
 // /mcp, and an agent must not manage threads.
 func (e *edge) user(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		header := r.Header.Get("Authorization")
-		if cred, err := auth.ParseAuthorization(header); err == nil && cred.Scheme == auth.SchemeBearer && auth.LooksLikeToken(cred.Secret) {
+		if cred, err := auth.ParseAuthorization(header); err == nil && cred.Scheme == auth.SchemeBearer &&
+			auth.LooksLikeToken(cred.Secret) && !auth.LooksLikeOAuthAccessToken(cred.Secret) {
 			e.refuse(w, r, errThreadTokenOnAPI)
 			return
 		}
-		id, err := e.auth.Authenticate(r.Context(), header)
+		id, err := e.apiAuth.Authenticate(r.Context(), header)
 		if err != nil {
-			e.refuse(w, r, authFailure(err))
+			a := authFailure(err)
+			if a.Status == http.StatusUnauthorized {
+				a.Challenges = bearerChallenges(r, e.apiResourceMetadata)
+			}
+			e.refuse(w, r, a)
 			return
 		}
 		if id.Thread != nil {
@@ -104,6 +113,18 @@ func (e *edge) user(next http.Handler) http.Handler {
 			return
 		}
 		if e.limited(w, id.LimitKey(), 1) {
+			return
+		}
+		if id.ReadOnly && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// An OAuth grant without odoo.write reads the thread API and
+			// changes nothing: sending a message runs an agent whose
+			// tools (and thread token) are the thread's, not the grant's,
+			// so "only threads with read-only tools" would need the scope
+			// carried into every thread token; refusing is the simple
+			// safe rule.
+			a := errAPIReadOnly
+			a.Challenges = []string{`Bearer error="insufficient_scope", scope="odoo.read odoo.write"` + metadataParam(e.apiResourceMetadata) + `, error_description="this grant may only read"`}
+			e.refuse(w, r, a)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(auth.WithIdentity(r.Context(), id)))
@@ -211,24 +232,25 @@ func (e *edge) callsWritingTool(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// resourceMetadataParam is the resource_metadata parameter of a Bearer
-// challenge (RFC 9728), when OAuth is on.
-func (e *edge) resourceMetadataParam() string {
-	if e.resourceMetadata == "" {
+// metadataParam is the resource_metadata parameter of a Bearer challenge
+// (RFC 9728), when OAuth is on.
+func metadataParam(url string) string {
+	if url == "" {
 		return ""
 	}
-	return `, resource_metadata="` + e.resourceMetadata + `"`
+	return `, resource_metadata="` + url + `"`
 }
 
-// mcpChallenges are /mcp's WWW-Authenticate values for a 401: with OAuth
-// on, the Bearer challenge names the resource metadata (OAuth clients
-// start their flow from it), says invalid_token to a Bearer that failed,
-// and comes first, for clients that read only the first challenge.
-func (e *edge) mcpChallenges(r *http.Request) []string {
-	if e.resourceMetadata == "" {
+// bearerChallenges are the WWW-Authenticate values of a 401 from /mcp or
+// the thread API: with OAuth on, the Bearer challenge names the route's
+// resource metadata (OAuth clients start their flow from it), says
+// invalid_token to a Bearer that failed, and comes first, for clients that
+// read only the first challenge.
+func bearerChallenges(r *http.Request, metadataURL string) []string {
+	if metadataURL == "" {
 		return nil // the defaults
 	}
-	bearer := `Bearer realm="odoo-mcp"` + e.resourceMetadataParam()
+	bearer := `Bearer realm="odoo-mcp"` + metadataParam(metadataURL)
 	if scheme, _, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " "); strings.EqualFold(scheme, "bearer") {
 		bearer += `, error="invalid_token"`
 	}

@@ -59,6 +59,8 @@ var (
 		Message: "X-Agent-Id does not match the agent this token was issued to"}
 	errInsufficientScope = answer{Status: http.StatusForbidden, Code: "insufficient_scope",
 		Message: "this grant may only read: the writing tools need the odoo.write scope"}
+	errAPIReadOnly = answer{Status: http.StatusForbidden, Code: "insufficient_scope",
+		Message: "this grant may only read: on the thread API it may list and read threads, memory and usage; creating, changing or deleting threads and sending messages need the odoo.write scope (sign in again and allow changes)"}
 	errThreadTokenOnAPI  = unauthorized("thread tokens are for the agent's tool calls on /mcp; the thread API takes the user's Odoo credentials")
 	errNotUserCredential = unauthorized("the thread API takes the user's Odoo credentials")
 )

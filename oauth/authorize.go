@@ -121,10 +121,16 @@ func (s *Server) authorizeStart(w http.ResponseWriter, r *http.Request) {
 		fail("invalid_request", "code_challenge_method must be S256")
 	case !challengeRE.MatchString(req.Challenge):
 		fail("invalid_request", "code_challenge must be the base64url SHA-256 of the verifier (43 characters)")
-	case req.Resource != "" && req.Resource != s.resource:
-		fail("invalid_target", "resource must be "+s.resource)
+	case client.FirstParty && req.Resource != s.resourceAPI:
+		// The chat page needs the thread API only: a token of it never
+		// works at /mcp (least privilege).
+		fail("invalid_target", "the chat page's tokens are for the thread API: resource must be "+s.resourceAPI)
+	case req.Resource != "" && !s.knownResource(req.Resource):
+		fail("invalid_target", "resource must be "+s.resource+" (the MCP endpoint) or "+s.resourceAPI+" (the thread API)")
 	default:
-		req.Resource = s.resource
+		if req.Resource == "" {
+			req.Resource = s.resource // MCP clients that send none
+		}
 		req.Scope = parseScope(q.Get("scope"))
 		csrf := s.csrfCookie(w, r)
 		s.showSignIn(w, http.StatusOK, pageState{Req: req, CSRF: csrf}, "", "")
@@ -199,6 +205,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		ClientName: st.Req.ClientName, ClientHost: clientHost(st.Req.ClientID), RedirectHost: redirectHost(st.Req.RedirectURI),
 		DB: id.DB, Login: id.Login, UserName: firstNonEmpty(id.Name, id.Login),
 		WriteRequested: slices.Contains(st.Req.Scope, ScopeWrite),
+		ThreadAPI:      st.Req.Resource == s.resourceAPI,
 	})
 }
 

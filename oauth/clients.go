@@ -28,6 +28,24 @@ type Client struct {
 	Name         string
 	RedirectURIs []string
 	Metadata     bool // the client id is a client id metadata document URL
+	// FirstParty is the chat page served by odoo-mcp itself (ChatClientID):
+	// its one redirect URI matches exactly (no loopback port latitude), and
+	// it gets thread API tokens only.
+	FirstParty bool
+}
+
+// ChatClientID is the client id of the chat page at /chat, a client built
+// into the server: no registration round trip, nothing to store, and a
+// redirect URI the server knows (ChatRedirectPath under the public URL)
+// rather than one a caller declares. Like every client it is public: PKCE
+// protects its codes.
+const ChatClientID = "odoo-mcp-chat"
+
+// ChatRedirectPath is the chat page's redirect URI, under the public URL.
+const ChatRedirectPath = "/chat/"
+
+func chatClient(issuer string) Client {
+	return Client{ID: ChatClientID, Name: "odoo-mcp chat (this server's own chat page)", RedirectURIs: []string{issuer + ChatRedirectPath}, FirstParty: true}
 }
 
 // Limits on clients.
@@ -55,6 +73,7 @@ type clientResolver struct {
 	now   func() time.Time
 	mu    sync.Mutex
 	cache map[string]cachedClient
+	chat  Client // the built-in first-party client
 }
 
 type cachedClient struct {
@@ -124,6 +143,8 @@ func publicAddr(a netip.Addr) bool {
 // resolve finds the client for an id.
 func (cr *clientResolver) resolve(ctx context.Context, id string) (Client, error) {
 	switch {
+	case id == ChatClientID && cr.chat.ID != "":
+		return cr.chat, nil
 	case strings.HasPrefix(id, registeredPrefix):
 		return cr.openRegistered(id)
 	case strings.HasPrefix(id, "https://"):
@@ -290,6 +311,9 @@ func (c Client) redirectAllowed(got string) bool {
 	for _, want := range c.RedirectURIs {
 		if got == want {
 			return true
+		}
+		if c.FirstParty {
+			continue
 		}
 		w, err := url.Parse(want)
 		if err != nil || w.Scheme != "http" || g.Scheme != "http" || !isLoopbackHost(w.Hostname()) {

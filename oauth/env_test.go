@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -104,7 +105,9 @@ func newEnv(t *testing.T, mutate ...func(*oauth.Config)) *env {
 	app := httpapp.New(httpapp.Config{
 		MCP: ep.Handler(), Auth: e.authn, MCPAuth: e.as.Authenticator(e.authn),
 		ResourceMetadataURL: e.as.ResourceMetadataURL(), ReadOnlyRefuses: ep.ReadOnlyRefuses,
-		Public: []httpapp.Mount{{Paths: oauth.Paths(), Handler: e.as}}, Logger: log,
+		APIAuth: e.as.APIAuthenticator(e.authn), APIResourceMetadataURL: e.as.APIResourceMetadataURL(),
+		Threads: whoAmI{},
+		Public:  []httpapp.Mount{{Paths: oauth.Paths(), Handler: e.as}}, Logger: log,
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/", app)
@@ -141,6 +144,20 @@ func (e *env) tokens(t *testing.T, write bool) (*oauthtest.Flow, *oauthtest.Toke
 		t.Fatal(err)
 	}
 	return f, tok
+}
+
+// whoAmI stands in for the thread API behind the real application's edge:
+// it answers who the caller is.
+type whoAmI struct{}
+
+func (whoAmI) Paths() []string { return []string{"/api/v1/threads"} }
+
+func (whoAmI) Handler(authenticate func(http.Handler) http.Handler) http.Handler {
+	return authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := auth.IdentityFrom(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"uid": id.UID, "login": id.Login, "read_only": id.ReadOnly, "oauth_client": id.OAuthClient, "key": id.Credentials.Key})
+	}))
 }
 
 type bearer struct{ token string }

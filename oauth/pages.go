@@ -50,6 +50,9 @@ type pageData struct {
 	UserName       string
 	KeyHelpURL     string
 	WriteRequested bool
+	// ThreadAPI: the grant is for the thread API (the chat page), whose
+	// scopes read differently from /mcp's.
+	ThreadAPI bool
 }
 
 // render writes a page with its security headers. formTarget, when set,

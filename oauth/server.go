@@ -1,13 +1,20 @@
 // Package oauth makes odoo-mcp its own OAuth 2.1 authorization server for
-// /mcp, where signing in means proving an Odoo identity: the user gives
-// their Odoo login and API key on a sign-in page, consents, and the client
-// gets short-lived access tokens that carry that identity (the key sealed
-// inside, as thread tokens do) and rotating refresh tokens.
+// /mcp and the thread API (/api/v1), where signing in means proving an Odoo
+// identity: the user gives their Odoo login and API key on a sign-in page,
+// consents, and the client gets short-lived access tokens that carry that
+// identity (the key sealed inside, as thread tokens do) and rotating
+// refresh tokens.
+//
+// Each access token is for one resource (RFC 8707), its audience: a token
+// for <public URL>/mcp works at /mcp only, one for <public URL>/api/v1 on
+// the thread API only. The chat page at /chat is a built-in first-party
+// client (ChatClientID) that gets thread API tokens.
 //
 // Its API is plain net/http: Server is an http.Handler for the discovery,
 // registration, authorization, token and revocation endpoints (Paths lists
-// them), and Authenticator wraps /mcp's credential check so that it also
-// accepts the access tokens. Nothing else accepts them.
+// them); Authenticator wraps /mcp's credential check and APIAuthenticator
+// the thread API's so that each also accepts the access tokens of its
+// audience. Nothing else accepts them.
 package oauth
 
 import (
@@ -50,6 +57,7 @@ const (
 const (
 	PathProtectedResource    = "/.well-known/oauth-protected-resource"
 	PathProtectedResourceMCP = "/.well-known/oauth-protected-resource/mcp"
+	PathProtectedResourceAPI = "/.well-known/oauth-protected-resource/api/v1"
 	PathAuthServer           = "/.well-known/oauth-authorization-server"
 	PathAuthorize            = "/oauth/authorize"
 	PathToken                = "/oauth/token"
@@ -59,7 +67,7 @@ const (
 
 // Paths are the routes the HTTP application must send to the Server.
 func Paths() []string {
-	return []string{PathProtectedResource, PathProtectedResourceMCP, PathAuthServer, PathAuthorize, PathToken, PathRegister, PathRevoke}
+	return []string{PathProtectedResource, PathProtectedResourceMCP, PathProtectedResourceAPI, PathAuthServer, PathAuthorize, PathToken, PathRegister, PathRevoke}
 }
 
 // Checker checks Odoo credentials: Authenticate exactly as /mcp does (a
@@ -72,7 +80,8 @@ type Checker interface {
 // Config configures the authorization server.
 type Config struct {
 	// PublicURL is where clients reach odoo-mcp (https://, or http:// on a
-	// loopback address); the issuer, and PublicURL/mcp the resource.
+	// loopback address); the issuer. PublicURL/mcp and PublicURL/api/v1
+	// are the resources, and PublicURL/chat/ the chat page's redirect URI.
 	PublicURL string
 	// SigningKey (ODOO_MCP_SIGNING_KEY) derives every key used here.
 	SigningKey string
@@ -96,12 +105,13 @@ type Config struct {
 
 // Server is the authorization server; it also verifies its access tokens.
 type Server struct {
-	cfg      Config
-	issuer   string // public URL without a trailing slash
-	resource string // issuer + "/mcp"
-	store    Store
-	log      *slog.Logger
-	now      func() time.Time
+	cfg         Config
+	issuer      string // public URL without a trailing slash
+	resource    string // issuer + "/mcp"
+	resourceAPI string // issuer + "/api/v1"
+	store       Store
+	log         *slog.Logger
+	now         func() time.Time
 
 	atMAC     []byte       // access token signature key
 	atSeal    *auth.Sealer // the Odoo key inside access tokens
@@ -171,7 +181,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Store = NewMemoryStore(cfg.AccessTTL + time.Minute)
 	}
 	s := &Server{cfg: cfg, issuer: u.String(), store: cfg.Store, log: cfg.Logger, now: cfg.Now}
-	s.resource = s.issuer + "/mcp"
+	s.resource, s.resourceAPI = s.issuer+"/mcp", s.issuer+"/api/v1"
 	if s.atMAC, err = auth.DeriveKey(cfg.SigningKey, "odoo-mcp oauth access token signature"); err != nil {
 		return nil, err
 	}
@@ -191,6 +201,7 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	s.clients = newClientResolver(s.clientMAC, cfg.AllowPrivateClientIDs, cfg.ClientIDRootCAs, s.now)
+	s.clients.chat = chatClient(s.issuer)
 	s.pages = newPages()
 	return s, nil
 }
@@ -198,11 +209,28 @@ func New(cfg Config) (*Server, error) {
 // Issuer is the authorization server's identifier (the public URL).
 func (s *Server) Issuer() string { return s.issuer }
 
-// Resource is the protected resource's identifier, PublicURL/mcp.
+// Resource is /mcp's identifier as a protected resource, PublicURL/mcp.
 func (s *Server) Resource() string { return s.resource }
+
+// APIResource is the thread API's identifier, PublicURL/api/v1.
+func (s *Server) APIResource() string { return s.resourceAPI }
 
 // ResourceMetadataURL is what a 401 from /mcp points clients to.
 func (s *Server) ResourceMetadataURL() string { return s.issuer + PathProtectedResourceMCP }
+
+// APIResourceMetadataURL is what a 401 from the thread API points to.
+func (s *Server) APIResourceMetadataURL() string { return s.issuer + PathProtectedResourceAPI }
+
+// knownResource reports whether r is one of the two resources.
+func (s *Server) knownResource(r string) bool { return r == s.resource || r == s.resourceAPI }
+
+// resourceName says in words what a resource is, for error messages.
+func (s *Server) resourceName(r string) string {
+	if r == s.resourceAPI {
+		return "the thread API"
+	}
+	return "/mcp"
+}
 
 // ServeHTTP routes the OAuth endpoints.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -215,7 +243,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	switch r.URL.Path {
 	case PathProtectedResource, PathProtectedResourceMCP:
-		s.metadata(w, r, s.protectedResourceMetadata())
+		s.metadata(w, r, s.protectedResourceMetadata(s.resource, "Odoo (odoo-mcp)"))
+	case PathProtectedResourceAPI:
+		s.metadata(w, r, s.protectedResourceMetadata(s.resourceAPI, "odoo-mcp thread API"))
 	case PathAuthServer:
 		s.metadata(w, r, s.authServerMetadata())
 	case PathRegister:
@@ -257,13 +287,13 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request, doc any) {
 	})
 }
 
-func (s *Server) protectedResourceMetadata() map[string]any {
+func (s *Server) protectedResourceMetadata(resource, name string) map[string]any {
 	return map[string]any{
-		"resource":                 s.resource,
+		"resource":                 resource,
 		"authorization_servers":    []string{s.issuer},
 		"scopes_supported":         ScopesSupported,
 		"bearer_methods_supported": []string{"header"},
-		"resource_name":            "Odoo (odoo-mcp)",
+		"resource_name":            name,
 	}
 }
 

@@ -21,8 +21,9 @@ import (
 
 // Access tokens are JWTs (RFC 9068 shape, typ at+jwt) signed with a key
 // derived from the signing key for this purpose alone: a thread token
-// never verifies as one, nor the reverse. Audience is <public URL>/mcp.
-// The user's Odoo key is sealed inside, bound to the grant id, so any
+// never verifies as one, nor the reverse. The audience is the grant's
+// resource, <public URL>/mcp or <public URL>/api/v1, and each route takes
+// its own only. The user's Odoo key is sealed inside, bound to the grant id, so any
 // replica with the signing key serves the call without a lookup.
 
 const accessTokenType = "at+jwt"
@@ -41,23 +42,23 @@ type accessClaims struct {
 	Cred     string `json:"cred"`
 }
 
-// accessHeader is the first segment of every access token: it tells one
-// from a thread token or an API key without verifying anything.
-var accessHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"at+jwt"}`)) + "."
-
 // IsAccessToken reports whether s has the shape of this server's access
-// tokens (it is not verified).
-func IsAccessToken(s string) bool { return strings.HasPrefix(s, accessHeader) }
+// tokens (it is not verified): its first segment, the JWT header, tells
+// one from a thread token or an API key.
+func IsAccessToken(s string) bool { return auth.LooksLikeOAuthAccessToken(s) }
 
 func (s *Server) issueAccess(g Grant, key string) (string, error) {
 	sealed, err := s.atSeal.Seal(key, g.ID)
 	if err != nil {
 		return "", err
 	}
+	if g.Resource == "" {
+		g.Resource = s.resource
+	}
 	now := s.now()
 	c := accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: s.issuer, Audience: jwt.ClaimStrings{s.resource},
+			Issuer: s.issuer, Audience: jwt.ClaimStrings{g.Resource},
 			Subject:  fmt.Sprintf("%s:%d", g.User.DB, g.User.UID),
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now.Add(-time.Minute)),
 			ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTTL)), ID: rand.Text(),
@@ -71,8 +72,9 @@ func (s *Server) issueAccess(g Grant, key string) (string, error) {
 	return t.SignedString(s.atMAC)
 }
 
-// parseAccess checks signature, type, issuer, audience and (unless
-// ignoreExpiry, for revocation) validity.
+// parseAccess checks signature, type, issuer, that the audience is one of
+// the two resources, and (unless ignoreExpiry, for revocation) validity.
+// Which resource is the caller's to check (verify).
 func (s *Server) parseAccess(token string, ignoreExpiry bool) (*accessClaims, error) {
 	if !IsAccessToken(token) {
 		return nil, fmt.Errorf("%w: not an OAuth access token of this server", auth.ErrInvalid)
@@ -80,7 +82,7 @@ func (s *Server) parseAccess(token string, ignoreExpiry bool) (*accessClaims, er
 	var c accessClaims
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithIssuer(s.issuer), jwt.WithAudience(s.resource),
+		jwt.WithIssuer(s.issuer),
 		jwt.WithTimeFunc(s.now), jwt.WithLeeway(30 * time.Second), jwt.WithExpirationRequired(),
 	}
 	if ignoreExpiry {
@@ -98,17 +100,40 @@ func (s *Server) parseAccess(token string, ignoreExpiry bool) (*accessClaims, er
 	if c.Grant == "" || c.UID == 0 || c.DB == "" || c.Cred == "" {
 		return nil, fmt.Errorf("%w: OAuth access token lacks required claims", auth.ErrInvalid)
 	}
+	if len(c.Audience) != 1 || !s.knownResource(c.Audience[0]) {
+		return nil, fmt.Errorf("%w: OAuth access token: its audience is not a resource of this server", auth.ErrInvalid)
+	}
 	return &c, nil
 }
+
+// ErrWrongResource is an access token presented to the resource it was
+// not issued for: a /mcp token on the thread API or the reverse.
+var ErrWrongResource = fmt.Errorf("%w: OAuth access token for another resource", auth.ErrInvalid)
 
 // ErrRevoked is an access token whose grant was revoked.
 var ErrRevoked = fmt.Errorf("%w: this OAuth access token was revoked", auth.ErrInvalid)
 
-// Verify checks an access token and returns the identity it stands for.
+// Verify checks an access token for /mcp and returns the identity it
+// stands for.
 func (s *Server) Verify(ctx context.Context, token string) (*auth.Identity, error) {
+	return s.verify(ctx, token, s.resource)
+}
+
+// VerifyAPI checks an access token for the thread API.
+func (s *Server) VerifyAPI(ctx context.Context, token string) (*auth.Identity, error) {
+	return s.verify(ctx, token, s.resourceAPI)
+}
+
+func (s *Server) verify(ctx context.Context, token, resource string) (*auth.Identity, error) {
 	c, err := s.parseAccess(token, false)
 	if err != nil {
 		return nil, err
+	}
+	if aud := c.Audience[0]; aud != resource {
+		// Least privilege: a token works for the one resource it was
+		// asked for; the message names the resource to ask for instead.
+		return nil, fmt.Errorf("%w: this token was issued for %s (resource %s); %s takes tokens issued for resource %s (ask for resource=%s)",
+			ErrWrongResource, s.resourceName(aud), aud, s.resourceName(resource), resource, resource)
 	}
 	if c.DB != s.cfg.DB {
 		return nil, fmt.Errorf("%w: OAuth access token issued for another database", auth.ErrInvalid)
@@ -144,21 +169,29 @@ type Authenticator interface {
 }
 
 // Authenticator returns /mcp's credential check with OAuth access tokens
-// added: a Bearer access token of this server is verified here, anything
-// else goes to next (API keys, thread tokens). Use it for /mcp only: no
-// other route accepts OAuth tokens.
+// added: a Bearer access token of this server for resource /mcp is
+// verified here, anything else goes to next (API keys, thread tokens).
+// Use it for /mcp only.
 func (s *Server) Authenticator(next Authenticator) Authenticator {
-	return withAccessTokens{s: s, next: next}
+	return withAccessTokens{s: s, next: next, resource: s.resource}
+}
+
+// APIAuthenticator is the thread API's credential check with OAuth access
+// tokens for resource /api/v1 added (the chat page's); anything else goes
+// to next (the user's Odoo credentials).
+func (s *Server) APIAuthenticator(next Authenticator) Authenticator {
+	return withAccessTokens{s: s, next: next, resource: s.resourceAPI}
 }
 
 type withAccessTokens struct {
-	s    *Server
-	next Authenticator
+	s        *Server
+	next     Authenticator
+	resource string
 }
 
 func (a withAccessTokens) Authenticate(ctx context.Context, header string) (*auth.Identity, error) {
 	if scheme, tok, ok := strings.Cut(strings.TrimSpace(header), " "); ok && strings.EqualFold(scheme, "bearer") && IsAccessToken(strings.TrimSpace(tok)) {
-		return a.s.Verify(ctx, strings.TrimSpace(tok))
+		return a.s.verify(ctx, strings.TrimSpace(tok), a.resource)
 	}
 	return a.next.Authenticate(ctx, header)
 }
@@ -254,7 +287,7 @@ func (s *Server) exchangeCode(w http.ResponseWriter, r *http.Request) {
 		return
 	case f.Get("resource") != "" && f.Get("resource") != c.Resource:
 		s.store.Revoke(r.Context(), grantID, now)
-		oauthError(w, http.StatusBadRequest, "invalid_target", "resource must be "+s.resource)
+		oauthError(w, http.StatusBadRequest, "invalid_target", "resource must be "+c.Resource+", the one the authorization request asked for")
 		return
 	}
 	key, err := s.grantSeal.Open(c.SealedKey, "code:"+hash)
@@ -335,7 +368,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res := f.Get("resource"); res != "" && res != g.Resource {
-		oauthError(w, http.StatusBadRequest, "invalid_target", "resource must be "+s.resource)
+		oauthError(w, http.StatusBadRequest, "invalid_target", "resource must be "+g.Resource+", the one this grant is for")
 		return
 	}
 	if sc := f.Get("scope"); sc != "" {

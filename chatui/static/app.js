@@ -36,7 +36,7 @@ class APIError extends Error {
 }
 
 async function api(method, path, body) {
-  const headers = { Authorization: authHeader(), Accept: "application/json" };
+  const headers = { Authorization: await authorization(), Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const r = await fetch("/api/v1" + path, { method, headers, credentials: "omit", body: body === undefined ? undefined : JSON.stringify(body) });
   if (r.status === 204) return null;
@@ -71,6 +71,7 @@ async function signIn(ev) {
 }
 
 function signOut(msg) {
+  oauthSignOut(); // no-op unless signed in with OAuth
   store.removeItem("key");
   $("app").hidden = true;
   $("signin").hidden = false;
@@ -90,12 +91,200 @@ async function start() {
   threadControls(current !== null);
   $("signin").hidden = true;
   $("app").hidden = false;
-  $("who").textContent = store.getItem("login");
+  $("who").textContent = oauthWho() || store.getItem("login");
   await Promise.all([loadThreads(), loadCatalog(), loadUserUsage()]);
   // No thread yet: the composer is disabled, so the new thread's name is
   // the first thing to fill.
   ($("composer-input").disabled ? $("new-id") : $("composer-input")).focus();
 }
+
+// ---- OAuth sign-in ("Sign in with Odoo", when the server has OAuth on) ----
+// The page is odoo-mcp's built-in public client OAUTH_CLIENT_ID: the
+// authorization code flow with PKCE S256 (Web Crypto), the state checked,
+// its redirect URI this page (<public URL>/chat/), no client secret. Its
+// tokens are for the thread API only (resource <public URL>/api/v1): they
+// do not work at /mcp. Access and refresh tokens live in sessionStorage
+// ("oauth"); the access token is refreshed a minute before it expires (the
+// refresh token rotates), and signing out revokes the grant.
+
+const OAUTH_CLIENT_ID = "odoo-mcp-chat";
+const OAUTH_REDIRECT_PATH = "/chat/";
+let oauthMeta = null; // {issuer, resource, authorize, token, revoke}, once discovered
+let oauthRefreshing = null; // the refresh in flight, shared by concurrent calls
+let oauthTimer = 0;
+
+function b64url(bytes) {
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function oauthRandom(n) { const b = new Uint8Array(n); crypto.getRandomValues(b); return b64url(b); }
+
+function oauthRedirectURI() { return location.origin + OAUTH_REDIRECT_PATH; }
+
+function oauthSession() {
+  try { return JSON.parse(store.getItem("oauth") || "null"); } catch (_) { return null; }
+}
+
+// oauthDiscover shows the button when the thread API has OAuth metadata
+// (RFC 9728; 404 when OAuth is off) naming this origin as its server.
+async function oauthDiscover() {
+  try {
+    const r = await fetch("/.well-known/oauth-protected-resource/api/v1", { credentials: "omit" });
+    if (!r.ok) return;
+    const prm = await r.json();
+    const issuer = (prm.authorization_servers || [])[0];
+    if (!issuer) return;
+    if (issuer !== location.origin) {
+      // The redirect URI is under the public URL: sign in from there.
+      const a = $("oauth-elsewhere");
+      a.href = issuer + OAUTH_REDIRECT_PATH;
+      a.textContent = "Sign in with Odoo at " + issuer + OAUTH_REDIRECT_PATH;
+      a.hidden = false;
+      $("oauth-box").hidden = false;
+      return;
+    }
+    const ar = await fetch("/.well-known/oauth-authorization-server", { credentials: "omit" });
+    if (!ar.ok) return;
+    const as = await ar.json();
+    const ours = (u) => typeof u === "string" && u.startsWith(location.origin + "/");
+    if (!ours(as.authorization_endpoint) || !ours(as.token_endpoint) || !ours(as.revocation_endpoint)) return;
+    oauthMeta = { issuer, resource: prm.resource, authorize: as.authorization_endpoint, token: as.token_endpoint, revoke: as.revocation_endpoint };
+    $("oauth-signin").hidden = false;
+    $("oauth-box").hidden = false;
+  } catch (_) { /* no OAuth: the key form alone */ }
+}
+
+// oauthStart sends the tab to the sign-in and consent pages.
+async function oauthStart() {
+  if (!oauthMeta) return;
+  const verifier = oauthRandom(32); // 43 characters
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  const state = oauthRandom(16);
+  store.setItem("oauth_pending", JSON.stringify({ verifier, state, meta: oauthMeta }));
+  const q = new URLSearchParams({
+    response_type: "code", client_id: OAUTH_CLIENT_ID, redirect_uri: oauthRedirectURI(),
+    code_challenge: b64url(digest), code_challenge_method: "S256", state,
+    scope: "odoo.read odoo.write", resource: oauthMeta.resource,
+  });
+  location.assign(oauthMeta.authorize + "?" + q.toString());
+}
+
+async function oauthTokenRequest(meta, params) {
+  try {
+    const r = await fetch(meta.token, {
+      method: "POST", credentials: "omit",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: new URLSearchParams(params).toString(),
+    });
+    let body = null;
+    try { body = await r.json(); } catch (_) { /* not JSON */ }
+    const message = (body && (body.error_description || body.error)) || "HTTP " + r.status;
+    return { ok: r.ok && body && body.access_token, status: r.status, body, message };
+  } catch (e) {
+    return { ok: false, status: 0, body: null, message: e.message };
+  }
+}
+
+function oauthSave(meta, t) {
+  let login = "";
+  try { login = JSON.parse(atob(t.access_token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).login || ""; } catch (_) { /* display only */ }
+  const s = { meta, access: t.access_token, refresh: t.refresh_token, expires: Date.now() + 1000 * t.expires_in, scope: t.scope || "", login };
+  store.setItem("oauth", JSON.stringify(s));
+  oauthSchedule(s);
+}
+
+function oauthSchedule(s) {
+  clearTimeout(oauthTimer);
+  if (s) oauthTimer = setTimeout(oauthRefresh, Math.max(0, s.expires - Date.now() - 60000));
+}
+
+// oauthFinish completes a redirect back from the consent page: null when
+// this load is no such redirect, "" when signed in, else what went wrong.
+async function oauthFinish() {
+  const q = new URLSearchParams(location.search);
+  if (!q.has("code") && !q.has("error")) return null;
+  history.replaceState(null, "", location.pathname); // the code leaves the address bar and history
+  let pending = null;
+  try { pending = JSON.parse(store.getItem("oauth_pending") || "null"); } catch (_) { /* none */ }
+  store.removeItem("oauth_pending");
+  if (!pending || !q.get("state") || q.get("state") !== pending.state) return "This sign-in was not started from this tab: sign in again.";
+  if (q.get("iss") !== pending.meta.issuer) return "The answer did not come from this server: sign in again.";
+  if (q.has("error")) return q.get("error") === "access_denied" ? "Access was not allowed: not signed in." : "Sign-in failed: " + (q.get("error_description") || q.get("error"));
+  const t = await oauthTokenRequest(pending.meta, {
+    grant_type: "authorization_code", code: q.get("code"), redirect_uri: oauthRedirectURI(),
+    client_id: OAUTH_CLIENT_ID, code_verifier: pending.verifier, resource: pending.meta.resource,
+  });
+  if (!t.ok) return "Sign-in failed: " + t.message;
+  oauthSave(pending.meta, t.body);
+  return "";
+}
+
+// oauthRefresh rotates the refresh token; one at a time. A refused grant
+// (revoked, or the key revoked in Odoo) ends the OAuth session.
+function oauthRefresh() {
+  if (!oauthRefreshing) {
+    oauthRefreshing = (async () => {
+      const s = oauthSession();
+      if (!s) return false;
+      const t = await oauthTokenRequest(s.meta, { grant_type: "refresh_token", refresh_token: s.refresh, client_id: OAUTH_CLIENT_ID, resource: s.meta.resource });
+      if (t.ok) { oauthSave(s.meta, t.body); return true; }
+      if (t.status === 400 || t.status === 401) store.removeItem("oauth");
+      else oauthTimer = setTimeout(oauthRefresh, 15000); // Odoo or the network down: try again
+      return false;
+    })().finally(() => { oauthRefreshing = null; });
+  }
+  return oauthRefreshing;
+}
+
+// oauthAuthorization is the Authorization header of an OAuth session
+// (refreshed first when it expires within a minute), or null.
+async function oauthAuthorization() {
+  let s = oauthSession();
+  if (!s) return null;
+  if (Date.now() > s.expires - 60000) {
+    await oauthRefresh();
+    s = oauthSession();
+    if (!s) return null;
+  }
+  return "Bearer " + s.access;
+}
+
+// oauthSignOut revokes the grant (RFC 7009: the refresh token ends it and
+// its access tokens) and forgets the tokens.
+async function oauthSignOut() {
+  const s = oauthSession();
+  clearTimeout(oauthTimer);
+  store.removeItem("oauth");
+  if (!s) return;
+  try {
+    await fetch(s.meta.revoke, {
+      method: "POST", credentials: "omit",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: s.refresh, token_type_hint: "refresh_token", client_id: OAUTH_CLIENT_ID }).toString(),
+    });
+  } catch (_) { /* the tokens are forgotten; the access token dies with its TTL */ }
+}
+
+function oauthWho() {
+  const s = oauthSession();
+  if (!s) return "";
+  return (s.login || "signed in with Odoo") + (s.scope.split(" ").includes("odoo.write") ? "" : " (read-only)");
+}
+
+// authorization is the header every thread API call sends: the OAuth
+// session's, else the login and key's.
+async function authorization() { return (await oauthAuthorization()) || authHeader(); }
+
+async function boot() {
+  await oauthDiscover();
+  const finished = await oauthFinish();
+  oauthSchedule(oauthSession());
+  if (finished === "" || oauthSession() || authHeader()) start(); else signOut(finished || "");
+}
+
+// ---- end of OAuth sign-in ----
 
 // ---- threads ----
 
@@ -342,7 +531,7 @@ function approvalButtons(li, d) {
       const r = await fetch("/api/v1/threads/" + encodeURIComponent(current) + "/approvals", {
         method: "POST",
         credentials: "omit", // a 401 must not open the browser's own login prompt
-        headers: { Authorization: authHeader(), "Content-Type": "application/json", Accept: "text/event-stream" },
+        headers: { Authorization: await authorization(), "Content-Type": "application/json", Accept: "text/event-stream" },
         body: JSON.stringify({ decisions: pending.map((p) => ({ id: p.id, approve: p.approve })) }),
       });
       if (!r.ok) { let b = null; try { b = await r.json(); } catch (_) { /* */ } throw new APIError(r.status, b); }
@@ -378,7 +567,7 @@ async function send(ev) {
     const r = await fetch("/api/v1/threads/" + encodeURIComponent(current) + "/messages", {
       method: "POST",
       credentials: "omit",
-      headers: { Authorization: authHeader(), "Content-Type": "application/json", Accept: "text/event-stream" },
+      headers: { Authorization: await authorization(), "Content-Type": "application/json", Accept: "text/event-stream" },
       body: JSON.stringify({ content }),
     });
     if (!r.ok) { let b = null; try { b = await r.json(); } catch (_) { /* */ } throw new APIError(r.status, b); }
@@ -399,7 +588,8 @@ async function send(ev) {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("signin-form").addEventListener("submit", signIn);
-  $("signout").addEventListener("click", () => signOut(""));
+  $("signout").addEventListener("click", async () => { await oauthSignOut(); signOut(""); });
+  $("oauth-signin").addEventListener("click", oauthStart);
   $("new-form").addEventListener("submit", createThread);
   $("delete-thread").addEventListener("click", deleteThread);
   $("show-memory").addEventListener("click", toggleMemory);
@@ -411,5 +601,5 @@ document.addEventListener("DOMContentLoaded", () => {
     const open = $("side").classList.toggle("open");
     $("toggle-side").setAttribute("aria-expanded", String(open));
   });
-  if (authHeader()) start(); else signOut("");
+  boot();
 });

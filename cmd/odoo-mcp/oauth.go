@@ -19,12 +19,15 @@ import (
 // newOAuth builds the authorization server when --oauth is on (nil
 // otherwise). With --demo, a missing public URL is the listen address and
 // a missing signing key a random one (tokens then die with the process).
+// The public URL --demo-letta names for its fake Letta (demoPublicURL) is
+// no address a browser reaches: OAuth takes the listen address instead,
+// so that the demo's sign-in pages and /chat's "Sign in with Odoo" work.
 func newOAuth(cfg *serveConfig, db string, authn *auth.Authenticator, log *slog.Logger) (*oauth.Server, error) {
 	if !cfg.OAuth {
 		return nil, nil
 	}
 	public, key := cfg.PublicURL, cfg.SigningKey
-	if cfg.Demo && public == "" {
+	if cfg.Demo && (public == "" || (cfg.DemoLetta && public == demoPublicURL)) {
 		host, port, _ := net.SplitHostPort(cfg.Listen)
 		if host == "" || host == "0.0.0.0" || host == "::" {
 			host = "127.0.0.1"
@@ -48,7 +51,7 @@ func newOAuth(cfg *serveConfig, db string, authn *auth.Authenticator, log *slog.
 }
 
 // mcpAuth is /mcp's credential check: API keys and thread tokens, plus
-// OAuth access tokens when OAuth is on. No other route takes them.
+// OAuth access tokens for /mcp when OAuth is on.
 func mcpAuth(s *oauth.Server, authn *auth.Authenticator) httpapp.Authenticator {
 	if s == nil {
 		return authn
@@ -61,4 +64,21 @@ func resourceMetadataURL(s *oauth.Server) string {
 		return ""
 	}
 	return s.ResourceMetadataURL()
+}
+
+// apiAuth is the thread API's credential check: the user's Odoo
+// credentials, plus OAuth access tokens issued for the thread API (the
+// chat page's "Sign in with Odoo") when OAuth is on.
+func apiAuth(s *oauth.Server, authn *auth.Authenticator) httpapp.Authenticator {
+	if s == nil {
+		return authn
+	}
+	return s.APIAuthenticator(authn)
+}
+
+func apiResourceMetadataURL(s *oauth.Server) string {
+	if s == nil {
+		return ""
+	}
+	return s.APIResourceMetadataURL()
 }

@@ -90,6 +90,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	appCfg := httpapp.Config{
 		MCP: endpoint.Handler(), Auth: authn, Rate: rateLimit,
 		MCPAuth: mcpAuth(authz, authn), ResourceMetadataURL: resourceMetadataURL(authz),
+		APIAuth: apiAuth(authz, authn), APIResourceMetadataURL: apiResourceMetadataURL(authz),
 		ReadOnlyRefuses: endpoint.ReadOnlyRefuses,
 		PublicToolList:  cfg.PublicToolList, MaxBodyBytes: cfg.MaxBodyBytes,
 		Logger: log, Metrics: m,

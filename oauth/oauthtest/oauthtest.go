@@ -26,7 +26,16 @@ type Flow struct {
 	RedirectURI string
 	Verifier    string
 	State       string
-	Browser     *http.Client // cookies, no redirects followed
+	// Resource is the resource asked for (RFC 8707); empty: Base/mcp.
+	Resource string
+	Browser  *http.Client // cookies, no redirects followed
+}
+
+func (f *Flow) resource() string {
+	if f.Resource != "" {
+		return f.Resource
+	}
+	return f.Base + "/mcp"
 }
 
 // New starts a flow for a client id (registered or a metadata URL).
@@ -80,7 +89,7 @@ func (f *Flow) Params() url.Values {
 	return url.Values{
 		"response_type": {"code"}, "client_id": {f.ClientID}, "redirect_uri": {f.RedirectURI},
 		"code_challenge": {f.Challenge()}, "code_challenge_method": {"S256"}, "state": {f.State},
-		"scope": {"odoo.read odoo.write"}, "resource": {f.Base + "/mcp"},
+		"scope": {"odoo.read odoo.write"}, "resource": {f.resource()},
 	}
 }
 
@@ -187,14 +196,14 @@ func Token(ctx context.Context, base string, form url.Values, header http.Header
 func (f *Flow) Exchange(ctx context.Context, code string) (*Tokens, error) {
 	return Token(ctx, f.Base, url.Values{
 		"grant_type": {"authorization_code"}, "code": {code}, "client_id": {f.ClientID},
-		"redirect_uri": {f.RedirectURI}, "code_verifier": {f.Verifier}, "resource": {f.Base + "/mcp"},
+		"redirect_uri": {f.RedirectURI}, "code_verifier": {f.Verifier}, "resource": {f.resource()},
 	}, nil)
 }
 
 // Refresh uses a refresh token.
 func (f *Flow) Refresh(ctx context.Context, refresh string) (*Tokens, error) {
 	return Token(ctx, f.Base, url.Values{
-		"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {f.ClientID}, "resource": {f.Base + "/mcp"},
+		"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {f.ClientID}, "resource": {f.resource()},
 	}, nil)
 }
 
