@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -164,15 +165,16 @@ func (o *Orchestrator) sharedHuman(ctx context.Context, id *auth.Identity, creat
 	if err != nil {
 		return nil, nil, lettaFailure("listing the user's threads in Letta", err)
 	}
+	var held []letta.Block
 	for i := range agents {
-		if _, ok := o.managedBy(&agents[i], ow, ""); !ok {
-			continue
+		if _, ok := o.managedBy(&agents[i], ow, ""); ok {
+			held = append(held, agents[i].Blocks...)
 		}
-		if b := o.pickShared(agents[i].Blocks, ow); b != nil {
-			// Not found through the identity: link it now.
-			o.linkBlock(ctx, idn, b.ID)
-			return b, idn, nil
-		}
+	}
+	if b := o.pickShared(held, ow); b != nil {
+		// Not found through the identity: link it now.
+		o.linkBlock(ctx, idn, b.ID)
+		return b, idn, nil
 	}
 	if !create {
 		return nil, idn, nil
@@ -186,16 +188,36 @@ func (o *Orchestrator) sharedHuman(ctx context.Context, id *auth.Identity, creat
 	}
 	o.linkBlock(ctx, idn, b.ID)
 	o.log.InfoContext(ctx, "user memory created", "db", ow.DB, "uid", ow.UID, "block", b.ID)
+	// Another replica may have created one at the same instant: look once
+	// more, and keep the one every replica picks (ours is held by no agent
+	// yet, so it can go). What this look misses, a later declaration
+	// mends (convergeShared).
+	if idn != nil {
+		bs, err := o.letta.ListBlocks(ctx, letta.ListBlocksOptions{Label: LabelHuman, IdentityID: idn.ID})
+		if err == nil {
+			if w := o.pickShared(append(bs, *b), ow); w != nil && w.ID != b.ID {
+				if err := o.letta.DeleteBlock(ctx, b.ID); err != nil && !letta.IsNotFound(err) {
+					o.log.WarnContext(ctx, "could not delete a duplicate user memory block", "block", b.ID, "error", redact(err.Error()))
+				}
+				o.log.InfoContext(ctx, "user memory created elsewhere at the same time: using that one", "db", ow.DB, "uid", ow.UID, "block", w.ID)
+				return w, idn, nil
+			}
+		}
+	}
 	return b, idn, nil
 }
 
+// pickShared returns the user's shared human block among bs: where a race
+// between replicas left two, the one with the smallest id, so that every
+// replica picks the same.
 func (o *Orchestrator) pickShared(bs []letta.Block, ow owner) *letta.Block {
+	var pick *letta.Block
 	for i := range bs {
-		if bs[i].Label == LabelHuman && o.blockKind(&bs[i], ow) == kindHuman {
-			return &bs[i]
+		if bs[i].Label == LabelHuman && o.blockKind(&bs[i], ow) == kindHuman && (pick == nil || bs[i].ID < pick.ID) {
+			pick = &bs[i]
 		}
 	}
-	return nil
+	return pick
 }
 
 // linkBlock adds a block to the identity's blocks (best effort: the agents'
@@ -328,6 +350,12 @@ func (o *Orchestrator) syncMemory(ctx context.Context, id *auth.Identity, a *let
 		kind = o.blockKind(cur, ow)
 	}
 	switch {
+	case !own && kind == kindHuman:
+		ok, err := o.convergeShared(ctx, id, a.ID, cur)
+		if err != nil {
+			return false, err
+		}
+		changed = changed || ok
 	case !own && kind != kindHuman:
 		shared, _, err := o.sharedHuman(ctx, id, true, o.seedFrom(cur, id))
 		if err != nil {
@@ -684,3 +712,55 @@ func (o *Orchestrator) afterMemoryTools(ctx context.Context, r *record) {
 		}
 	}
 }
+
+// sharedVerifiedFor is how long a replica trusts that a user's threads
+// hold the one shared block it last checked (convergeShared).
+const sharedVerifiedFor = 10 * time.Minute
+
+// convergeShared mends what a race between replicas can leave: an agent
+// holding a shared human block that is not the user's (two replicas each
+// created one for the user's first threads). The agent is moved to the
+// user's block, with what its block held that the user's does not, and
+// the duplicate is deleted once no agent holds it. A declaration pays for
+// the check at most once per user per sharedVerifiedFor on each replica.
+func (o *Orchestrator) convergeShared(ctx context.Context, id *auth.Identity, agentID string, cur *letta.Block) (bool, error) {
+	ow := ownerOf(id)
+	key := o.userTag(ow)
+	if v, ok := o.sharedVerified.Get(key); ok && v == cur.ID {
+		return false, nil
+	}
+	shared, _, err := o.sharedHuman(ctx, id, false, "")
+	if err != nil {
+		return false, err
+	}
+	if shared == nil || shared.ID == cur.ID {
+		if shared != nil {
+			o.sharedVerified.Set(key, shared.ID, sharedVerifiedFor)
+		}
+		return false, nil
+	}
+	if cur.Value != "" && !strings.Contains(shared.Value, cur.Value) {
+		merged := strings.TrimRight(shared.Value, "\n") + "\n" + cur.Value
+		if shared.Limit > 0 && utf8.RuneCountInString(merged) > shared.Limit {
+			o.log.WarnContext(ctx, "a duplicate user memory block does not fit in the user's: its text is dropped", "block", cur.ID, "into", shared.ID)
+		} else if _, err := o.letta.ModifyBlock(ctx, shared.ID, letta.ModifyBlockRequest{Value: &merged}); err != nil {
+			return false, lettaFailure("merging a duplicate user memory block", err)
+		} else {
+			o.refreshHolders(ctx, shared.ID, "")
+		}
+	}
+	if err := o.swapHuman(ctx, agentID, cur, shared.ID); err != nil {
+		return false, err
+	}
+	if holders, err := o.letta.BlockAgentIDs(ctx, cur.ID); err == nil && len(holders) == 0 {
+		if err := o.letta.DeleteBlock(ctx, cur.ID); err != nil && !letta.IsNotFound(err) {
+			o.log.WarnContext(ctx, "could not delete a duplicate user memory block", "block", cur.ID, "error", redact(err.Error()))
+		}
+	}
+	o.sharedVerified.Set(key, shared.ID, sharedVerifiedFor)
+	o.log.InfoContext(ctx, "thread moved to the user's memory block (a duplicate from a race between replicas)", "agent", agentID, "from", cur.ID, "to", shared.ID)
+	return true, nil
+}
+
+// sharedVerifiedUsers bounds convergeShared's cache.
+const sharedVerifiedUsers = 10000

@@ -35,6 +35,9 @@ type Orchestrator struct {
 	// run by run do not ask again for old runs. A cache, not state: any
 	// replica reads the same from Letta.
 	finishedSteps *boundcache.Cache[string, []letta.Step]
+	// sharedVerified: user tag → the shared block this replica last saw
+	// their threads converge on (convergeShared).
+	sharedVerified *boundcache.Cache[string, string]
 
 	revMu      sync.Mutex
 	tokenCache map[string]revEntry // agent id → what Letta said of its token, briefly
@@ -53,8 +56,9 @@ func New(opts Options) (*Orchestrator, error) {
 	}
 	orch := &Orchestrator{
 		opts: o, letta: o.Letta, tokens: o.Tokens, log: o.Logger, mcpURL: mcpURL, now: time.Now,
-		tokenCache:    map[string]revEntry{},
-		finishedSteps: boundcache.New[string, []letta.Step](finishedRunsCached, nil),
+		tokenCache:     map[string]revEntry{},
+		finishedSteps:  boundcache.New[string, []letta.Step](finishedRunsCached, nil),
+		sharedVerified: boundcache.New[string, string](sharedVerifiedUsers, nil),
 	}
 	orch.reg.sem = make(chan struct{}, 1)
 	orch.cat.ttl = o.ModelCacheTTL
