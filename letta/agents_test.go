@@ -245,47 +245,49 @@ func TestGetDeleteAgent(t *testing.T) {
 }
 
 // TestListAgentsPaging: every page is fetched with after = last id until
-// an empty page; filters are passed on every page.
+// a page shorter than the limit (an empty one when the total is a multiple
+// of it); filters are passed on every page.
 func TestListAgentsPaging(t *testing.T) {
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			f := newFake(t, v)
-			const total = 230
-			f.on("GET /v1/agents/", func(c call) reply {
-				limit, _ := strconv.Atoi(c.Query.Get("limit"))
-				start := 0
-				if after := c.Query.Get("after"); after != "" {
-					fmt.Sscanf(after, "agent-%08x", &start)
+			for total, pages := range map[int]int{230: 3, 200: 3, 5: 1} {
+				f := newFake(t, v)
+				f.on("GET /v1/agents/", func(c call) reply {
+					limit, _ := strconv.Atoi(c.Query.Get("limit"))
+					start := 0
+					if after := c.Query.Get("after"); after != "" {
+						fmt.Sscanf(after, "agent-%08x", &start)
+					}
+					var page []any
+					for i := start + 1; i <= total && len(page) < limit; i++ {
+						page = append(page, agentState(v, uuidID("agent", i), fmt.Sprint("a", i), nil, nil))
+					}
+					if page == nil {
+						page = []any{}
+					}
+					return reply{body: page}
+				})
+				c := f.client(t, Options{})
+				agents, err := c.ListAgents(context.Background(), ListAgentsOptions{Tags: []string{"odoo-mcp", "thread:42"}, MatchAllTags: true, PageSize: 100})
+				if err != nil {
+					t.Fatal(err)
 				}
-				var page []any
-				for i := start + 1; i <= total && len(page) < limit; i++ {
-					page = append(page, agentState(v, uuidID("agent", i), fmt.Sprint("a", i), nil, nil))
+				if len(agents) != total || agents[0].ID != uuidID("agent", 1) || agents[total-1].ID != uuidID("agent", total) {
+					t.Fatalf("got %d agents", len(agents))
 				}
-				if page == nil {
-					page = []any{}
+				calls := f.callsTo("GET /v1/agents/")
+				if len(calls) != pages {
+					t.Fatalf("%d agents: %d pages fetched, want %d", total, len(calls), pages)
 				}
-				return reply{body: page}
-			})
-			c := f.client(t, Options{})
-			agents, err := c.ListAgents(context.Background(), ListAgentsOptions{Tags: []string{"odoo-mcp", "thread:42"}, MatchAllTags: true, PageSize: 100})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(agents) != total || agents[0].ID != uuidID("agent", 1) || agents[total-1].ID != uuidID("agent", total) {
-				t.Fatalf("got %d agents", len(agents))
-			}
-			calls := f.callsTo("GET /v1/agents/")
-			if len(calls) != 4 {
-				t.Fatalf("%d pages fetched, want 4 (3 + empty)", len(calls))
-			}
-			for i, cl := range calls {
-				tags := cl.Query["tags"]
-				sort.Strings(tags)
-				if !reflect.DeepEqual(tags, []string{"odoo-mcp", "thread:42"}) || cl.Query.Get("match_all_tags") != "true" || cl.Query.Get("limit") != "100" {
-					t.Errorf("page %d query = %v", i, cl.Query)
-				}
-				if i > 0 && cl.Query.Get("after") != uuidID("agent", min(100*i, total)) {
-					t.Errorf("page %d after = %q", i, cl.Query.Get("after"))
+				for i, cl := range calls {
+					tags := cl.Query["tags"]
+					sort.Strings(tags)
+					if !reflect.DeepEqual(tags, []string{"odoo-mcp", "thread:42"}) || cl.Query.Get("match_all_tags") != "true" || cl.Query.Get("limit") != "100" {
+						t.Errorf("page %d query = %v", i, cl.Query)
+					}
+					if i > 0 && cl.Query.Get("after") != uuidID("agent", min(100*i, total)) {
+						t.Errorf("page %d after = %q", i, cl.Query.Get("after"))
+					}
 				}
 			}
 		})

@@ -410,8 +410,11 @@ func (c *Client) doTimeout(ctx context.Context, timeout time.Duration, method, p
 }
 
 // listAll pages through a cursor-paginated list (after = id of the last
-// item, as Letta and its v1 SDK do) until an empty page, or a page that
-// brings no new id (loop guard against servers that ignore the cursor).
+// item, as Letta and its v1 SDK do) until a page shorter than the limit
+// asked, or one that brings no new id (loop guard against servers that
+// ignore the cursor). A short page is the last: Letta refuses a limit over
+// its bound (422) rather than answering fewer items, so a lookup that finds
+// one agent costs one request, not two.
 func listAll[T any](ctx context.Context, c *Client, path string, q url.Values, pageSize int, id func(T) string) ([]T, error) {
 	var all []T
 	seen := map[string]bool{}
@@ -439,7 +442,7 @@ func listAll[T any](ctx context.Context, c *Client, path string, q url.Values, p
 			fresh++
 			all = append(all, it)
 		}
-		if len(items) == 0 || fresh == 0 {
+		if len(items) < pageSize || fresh == 0 {
 			return all, nil
 		}
 		after = id(items[len(items)-1])

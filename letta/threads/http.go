@@ -234,11 +234,12 @@ func (o *Orchestrator) handleList(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (o *Orchestrator) handleGet(w http.ResponseWriter, r *http.Request) error {
-	th, err := o.Get(r.Context(), identity(r), r.PathValue("thread_id"))
+	rec, err := o.findOne(r.Context(), identity(r), r.PathValue("thread_id"))
 	if err != nil {
 		return o.writeError(w, r, err)
 	}
-	o.withUsage(r.Context(), identity(r), th)
+	th := threadOf(*rec)
+	o.withUsage(r.Context(), rec, th)
 	return writeJSON(w, http.StatusOK, th)
 }
 

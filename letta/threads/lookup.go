@@ -85,6 +85,15 @@ func sortOldestFirst(rs []record) {
 
 // Get returns the caller's thread, or ErrThreadNotFound.
 func (o *Orchestrator) Get(ctx context.Context, id *auth.Identity, threadID string) (*Thread, error) {
+	r, err := o.findOne(ctx, id, threadID)
+	if err != nil {
+		return nil, err
+	}
+	return threadOf(*r), nil
+}
+
+// findOne is the caller's record of a thread, or ErrThreadNotFound.
+func (o *Orchestrator) findOne(ctx context.Context, id *auth.Identity, threadID string) (*record, error) {
 	if err := checkThreadID(threadID); err != nil {
 		return nil, err
 	}
@@ -95,7 +104,7 @@ func (o *Orchestrator) Get(ctx context.Context, id *auth.Identity, threadID stri
 	if len(rs) == 0 {
 		return nil, ErrThreadNotFound
 	}
-	return threadOf(rs[0]), nil
+	return &rs[0], nil
 }
 
 // List returns the caller's threads, ordered by thread id.

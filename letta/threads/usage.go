@@ -430,27 +430,35 @@ type ThreadUsage struct {
 
 // ThreadUsageOf returns a thread's totals and context-window fill.
 func (o *Orchestrator) ThreadUsageOf(ctx context.Context, id *auth.Identity, threadID string) (*ThreadUsage, error) {
-	if err := checkThreadID(threadID); err != nil {
-		return nil, err
-	}
-	rs, err := o.find(ctx, ownerOf(id), threadID)
+	r, err := o.findOne(ctx, id, threadID)
 	if err != nil {
 		return nil, err
 	}
-	if len(rs) == 0 {
-		return nil, ErrThreadNotFound
-	}
-	rows, err := o.agentUsage(ctx, rs[0].agent, rs[0].meta)
-	if err != nil {
+	return o.threadUsage(ctx, r)
+}
+
+// threadUsage reads a found thread's usage: its runs and steps, and its
+// context window, side by side.
+func (o *Orchestrator) threadUsage(ctx context.Context, r *record) (*ThreadUsage, error) {
+	tu := &ThreadUsage{ThreadID: r.meta.ThreadID}
+	var rows []usageRow
+	var cw *letta.ContextWindow
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		rows, err = o.agentUsage(gctx, r.agent, r.meta)
+		return err
+	})
+	g.Go(func() (err error) {
+		if cw, err = o.letta.GetContextWindow(gctx, r.agent.ID); err != nil {
+			return lettaFailure("reading the thread's context window", err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	tu := &ThreadUsage{ThreadID: threadID}
-	for _, r := range rows {
-		tu.Totals.add(r.Totals)
-	}
-	cw, err := o.letta.GetContextWindow(ctx, rs[0].agent.ID)
-	if err != nil {
-		return nil, lettaFailure("reading the thread's context window", err)
+	for _, row := range rows {
+		tu.Totals.add(row.Totals)
 	}
 	tu.ContextTokens, tu.ContextWindow = cw.Current, cw.Max
 	return tu, nil

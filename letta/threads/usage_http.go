@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/tools"
 )
 
@@ -92,8 +91,8 @@ func (o *Orchestrator) handleFeedback(w http.ResponseWriter, r *http.Request) er
 
 // withUsage adds the thread's totals and context fill to a GET of one
 // thread, best effort: the thread itself is the answer.
-func (o *Orchestrator) withUsage(ctx context.Context, id *auth.Identity, th *Thread) {
-	u, err := o.ThreadUsageOf(ctx, id, th.ThreadID)
+func (o *Orchestrator) withUsage(ctx context.Context, rec *record, th *Thread) {
+	u, err := o.threadUsage(ctx, rec)
 	if err != nil {
 		o.log.DebugContext(ctx, "thread usage unavailable", "thread", th.ThreadID, "error", err.Error())
 		return

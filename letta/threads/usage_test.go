@@ -186,3 +186,57 @@ func TestJSONReplyNamesTheTurn(t *testing.T) {
 		}
 	})
 }
+
+// A thread's GET looks the thread up once and reads its usage beside it:
+// the runs, each run's steps once (Letta 0.12+ lists steps per run; ended
+// runs are kept), and the context window. Run with the old code, it looked
+// the thread up twice and read every run's steps on every GET.
+func TestThreadGetReadsUsageOnce(t *testing.T) {
+	forEachVersion(t, func(t *testing.T, version string) {
+		e := newEnv(t, version)
+		e.declare(admin, "g", Spec{Model: chatModel}, http.StatusCreated)
+		for _, m := range []string{"one", "two"} {
+			if r, _ := e.send(admin, "g", m); r.status != http.StatusOK {
+				t.Fatalf("send: %d %s", r.status, r.body)
+			}
+		}
+		count := func() map[string]int {
+			c := map[string]int{}
+			for _, r := range e.letta.Requests() {
+				switch {
+				case r.Method != http.MethodGet:
+				case r.Path == "/v1/agents/" || r.Path == "/v1/agents":
+					c["lookups"]++
+				case r.Path == "/v1/runs/":
+					c["runs"]++
+				case r.Path == "/v1/steps/" || strings.HasPrefix(r.Path, "/v1/runs/") && strings.HasSuffix(r.Path, "/steps"):
+					c["steps"]++
+				case strings.HasSuffix(r.Path, "/context"):
+					c["context"]++
+				}
+			}
+			return c
+		}
+		perRun := version != fakeletta.VersionOld
+		for i, want := range []map[string]int{
+			{"lookups": 1, "runs": 1, "steps": map[bool]int{true: 2, false: 1}[perRun], "context": 1},
+			{"lookups": 1, "runs": 1, "steps": map[bool]int{true: 0, false: 1}[perRun], "context": 1}, // ended runs' steps are kept
+		} {
+			before := count()
+			r := e.do(http.MethodGet, "/api/v1/threads/g", admin, nil)
+			if r.status != http.StatusOK {
+				t.Fatalf("GET: %d %s", r.status, r.body)
+			}
+			th := r.thread(t)
+			if th.Usage == nil || th.Usage.Totals.Runs != 2 || th.Usage.Totals.Steps < 2 {
+				t.Fatalf("GET %d: usage %+v", i, th.Usage)
+			}
+			after := count()
+			for k, n := range want {
+				if got := after[k] - before[k]; got != n {
+					t.Errorf("GET %d: %d %s requests to Letta, want %d", i, got, k, n)
+				}
+			}
+		}
+	})
+}
