@@ -1,12 +1,14 @@
 package threads
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
+	"github.com/odoo-mcp/odoo-mcp/letta"
 )
 
 func (e *env) memory(authorization, threadID string) Memory {
@@ -277,6 +279,71 @@ call memory_insert {"label":"organization","new_str":"We sell cars now."}`)
 		}
 		if got := m.block(LabelOrganization); got == nil || got.Value != "Acme sells bicycles." {
 			t.Errorf("organization block: %+v", got)
+		}
+	})
+}
+
+// Two replicas declaring a user's first two threads at the same instant
+// may each create a shared human block. Afterwards every replica picks the
+// same one (the smallest id), and a thread holding the other is moved to
+// it at its next declaration, with the text only the duplicate held; the
+// duplicate is deleted once nothing holds it.
+func TestDuplicateSharedBlocksConverge(t *testing.T) {
+	forEachVersion(t, func(t *testing.T, version string) {
+		e := newEnv(t, version)
+		ctx := context.Background()
+		e.declare(admin, "one", Spec{Model: chatModel}, http.StatusCreated)
+		two := e.declare(admin, "two", Spec{Model: chatModel}, http.StatusCreated)
+		hs := humanBlocks(e)
+		if len(hs) != 1 {
+			t.Fatalf("human blocks %+v, want one", hs)
+		}
+		first := hs[0]
+		// What the other replica left: its own shared block, linked to
+		// the user's identity, held by thread two.
+		lc := e.orch.letta
+		dup, err := lc.CreateBlock(ctx, letta.CreateBlockRequest{Label: LabelHuman, Value: "Learnt on the other replica.", Metadata: first.Metadata})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := lc.FindIdentities(ctx, "")
+		if err != nil || len(ids) != 1 {
+			t.Fatalf("identities %+v, %v", ids, err)
+		}
+		if _, err := lc.ModifyIdentity(ctx, ids[0].ID, letta.ModifyIdentityRequest{BlockIDs: []string{first.ID, dup.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := lc.DetachBlock(ctx, two.AgentID, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := lc.AttachBlock(ctx, two.AgentID, dup.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.letta.AgentMemoryAppend(hs[0].AgentIDs[0], LabelHuman, "Learnt in thread one."); err != nil {
+			t.Fatal(err)
+		}
+
+		// Both threads are declared again (on another replica, too).
+		e.declare(admin, "one", Spec{Model: chatModel}, http.StatusOK)
+		other := e.newOrchestrator(nil)
+		who, err := e.authn.Authenticate(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.Declare(ctx, who, "two", Spec{Model: chatModel}); err != nil {
+			t.Fatal(err)
+		}
+		hs = humanBlocks(e)
+		if len(hs) != 1 || len(hs[0].AgentIDs) != 2 {
+			t.Fatalf("human blocks after the declarations: %+v, want one held by both threads", hs)
+		}
+		if want := min(first.ID, dup.ID); hs[0].ID != want {
+			t.Errorf("kept %s, want the smallest id %s", hs[0].ID, want)
+		}
+		for _, s := range []string{"Learnt in thread one.", "Learnt on the other replica."} {
+			if !strings.Contains(hs[0].Value, s) {
+				t.Errorf("the user's block lost %q: %q", s, hs[0].Value)
+			}
 		}
 	})
 }
