@@ -127,3 +127,41 @@ func (e *env) recompiled() []string {
 	slices.Sort(out)
 	return out
 }
+
+// The operator changes the organisation text: the replica that sees it
+// first rewrites the organisation block, and every thread's prompt holds
+// the new text (odoo-mcp recompiles them where Letta does not).
+func TestNewOrganisationTextReachesEveryPrompt(t *testing.T) {
+	for _, version := range promptVersions {
+		t.Run("letta-"+version, func(t *testing.T) {
+			e := newEnv(t, version, func(o *envOptions) {
+				o.orch = func(opts *Options) { opts.OrgMemory = "Acme sells bicycles." }
+			})
+			one := e.declare(admin, "one", Spec{Model: chatModel}, http.StatusCreated)
+			two := e.declare(demo, "two", Spec{Model: chatModel}, http.StatusCreated)
+			e.letta.ResetRequests()
+
+			replica := e.newOrchestrator(func(o *Options) { o.OrgMemory = "Acme sells cars now." })
+			if _, err := replica.Declare(t.Context(), e.identity(admin), "three", Spec{Model: chatModel}); err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			if version == fakeletta.Version0166 {
+				want = []string{one.AgentID, two.AgentID}
+				slices.Sort(want)
+			}
+			if got := e.recompiled(); strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("recompiled %v, want %v", got, want)
+			}
+			for _, th := range []struct{ auth, id string }{{admin, "one"}, {demo, "two"}, {admin, "three"}} {
+				r, evs := e.send(th.auth, th.id, "recall organization")
+				if r.status != http.StatusOK {
+					t.Fatalf("message to %s: %d %s", th.id, r.status, r.body)
+				}
+				if got := content(evs); got != "My organization memory: Acme sells cars now." {
+					t.Errorf("thread %s's model sees %q", th.id, got)
+				}
+			}
+		})
+	}
+}
