@@ -90,6 +90,7 @@ type pendingRun struct {
 	Parked  []pendingCall // server calls of the same step, run after the answer
 	Rest    []scriptStep  // the script's remaining steps
 	Answer  []string      // the final answer's lines so far
+	Recall  []string      // labels of the script's recall lines
 }
 
 type pendingCall struct {
@@ -217,7 +218,7 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, in runInpu
 			return s.finishRun(agentID, out, "cancelled")
 		}
 	} else {
-		st = &pendingRun{Rest: parseSteps(text)}
+		st = &pendingRun{Rest: parseSteps(text), Recall: parseRecalls(text)}
 		if !parallel {
 			// Without parallel_tool_calls a step keeps one call; the model
 			// makes the others in the steps after.
@@ -237,6 +238,7 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, in runInpu
 		}
 		step := st.Rest[0]
 		st.Rest = st.Rest[1:]
+		s.stepMemory(agentID)
 		var valid []pendingCall
 		loops := false
 		for _, c := range step {
@@ -325,6 +327,19 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, in runInpu
 		}
 	}
 
+	s.stepMemory(agentID)
+	if len(st.Recall) > 0 {
+		s.mu.Lock()
+		a := s.agents[agentID]
+		if a == nil {
+			s.mu.Unlock()
+			return runOutcome{Err: errAgentGone}
+		}
+		for _, label := range st.Recall {
+			st.Answer = append(st.Answer, recallLine(a, label))
+		}
+		s.mu.Unlock()
+	}
 	reply := "You said: " + strings.TrimSpace(text)
 	if len(st.Answer) > 0 {
 		reply = strings.Join(st.Answer, "\n")

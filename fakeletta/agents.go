@@ -52,9 +52,12 @@ type agentRec struct {
 	// approval request, if any.
 	ApprovalTools []string
 	Pending       *pendingRun
-	seq           int64
-	created       time.Time
-	updated       time.Time
+	// Prompt is the agent's blocks as its compiled system prompt holds
+	// them (prompt.go).
+	Prompt  []PromptBlock
+	seq     int64
+	created time.Time
+	updated time.Time
 }
 
 const defaultSystemPrompt = "You are Letta, the latest version of Limnal Corporation's digital companion, developed in 2025.\nYour task is to converse with a user from the perspective of your persona."
@@ -334,6 +337,7 @@ func (c *reqCtx) createAgent() {
 	}
 	a.ToolIDs = ids
 	a.Blocks, _ = s.agentBlocks(blockIDs, blocks)
+	s.compilePrompt(a)
 	for _, id := range identityIDs {
 		idn := s.identities[id]
 		idn.AgentIDs = append(idn.AgentIDs, a.ID)

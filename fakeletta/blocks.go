@@ -187,7 +187,11 @@ func (c *reqCtx) modifyBlock() {
 		c.detail(http.StatusBadRequest, msg)
 		return
 	}
+	changed := next.Value != b.Value || next.Label != b.Label
 	*b = next
+	if changed {
+		c.s.blockChanged(b, nil)
+	}
 	out := c.s.blockJSON(b)
 	c.s.mu.Unlock()
 	writeJSON(c.w, http.StatusOK, out)
@@ -330,7 +334,8 @@ func (s *Server) Blocks() []BlockSnapshot {
 
 // AgentMemoryAppend does what the agent's core_memory_append tool does:
 // it appends a line to the agent's block of that label, refusing a
-// read-only block as Letta's memory tools do.
+// read-only block as Letta's memory tools do, and recompiles the prompts
+// that tool would (the agent's; every holder's on 0.16.7+).
 func (s *Server) AgentMemoryAppend(agentID, label, text string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -346,6 +351,7 @@ func (s *Server) AgentMemoryAppend(agentID, label, text string) error {
 			return fmt.Errorf("%s is read-only", label)
 		}
 		b.Value += "\n" + text
+		s.blockChanged(b, a)
 		return nil
 	}
 	return fmt.Errorf("agent %s has no %s block", agentID, label)

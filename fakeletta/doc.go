@@ -2,7 +2,11 @@
 // the orchestrator's tests and for demos. It imitates either Letta 0.11.7
 // ("OLD") or 0.16.8 ("NEW", the default) as described in
 // ../shared/reference/letta.md, and was checked against the Letta sources at
-// those tags and their OpenAPI specs.
+// those tags and their OpenAPI specs. "0.16.6" (Version0166) plays NEW
+// except for one thing: a changed block does not reach the compiled prompts
+// of the other agents holding it (see "Compiled prompts" below); the other
+// NEW behaviours that came with 0.16.7 (the private MCP URL block, no block
+// limits) stay as 0.16.8 has them.
 //
 // # Use
 //
@@ -24,8 +28,12 @@
 // GET/POST /v1/agents/, GET/PATCH/DELETE /v1/agents/{agent_id},
 // GET /v1/agents/{agent_id}/tools, PATCH …/tools/attach/{tool_id} and
 // …/tools/detach/{tool_id}; messages POST /v1/agents/{agent_id}/messages,
-// POST …/messages/stream and GET …/messages (history).
-// NEW only: /v1/mcp-servers/ (list, create with auto-sync), /{id} (get,
+// POST …/messages/stream and GET …/messages (history); blocks
+// GET/POST /v1/blocks/, GET/PATCH/DELETE /v1/blocks/{block_id},
+// GET /v1/blocks/{block_id}/agents (the holders; before, after, limit 50,
+// order desc), core-memory attach/detach; identities; runs and steps.
+// NEW only: POST /v1/agents/{agent_id}/recompile (dry_run; answers the
+// compiled system prompt as a JSON string); /v1/mcp-servers/ (list, create with auto-sync), /{id} (get,
 // update, delete → 204), /{id}/tools, /{id}/tools/{tool_id},
 // /{id}/tools/{tool_id}/run, /{id}/refresh, and POST
 // /v1/tools/mcp/servers/{name}/resync.
@@ -73,10 +81,29 @@
 //     core_memory_append, core_memory_replace) refuse them. OLD checks a
 //     value against the block's limit, NEW (0.16.7+) does not.
 //   - Identities (POST/GET/PATCH /v1/identities/; PUT answers 404 for a new
-//     one) hold agents and blocks and typed properties.
+//     one) hold agents and blocks and typed properties. NEW answers every
+//     identity with empty agent_ids and block_ids, as 0.16.x's ORM does
+//     (the links hold: /v1/blocks/?identity_id=… finds them).
 //   - Every message request is a run with one step per model call (tokens,
-//     NEW cached tokens), listed by /v1/runs/ and /v1/steps/; NEW deletes an
+//     NEW cached tokens), listed by /v1/runs/ and, per run, by
+//     /v1/runs/{run_id}/steps; OLD also lists them by /v1/steps/, which NEW
+//     answers 400 whatever is asked (as 0.16.x does). NEW deletes an
 //     agent's runs and steps with it. Step feedback: NEW body, OLD query.
+//
+// # Compiled prompts
+//
+// Each agent keeps a snapshot of its blocks (label, value) as its compiled
+// system prompt holds them, which is what its model sees: the scripted
+// model's "recall <label>" lines answer from it; CompiledMemory,
+// CompiledPrompt and Agent.Prompt show it. It is taken at creation, after
+// the agent's own memory tool (every version) and by
+// POST /v1/agents/{id}/recompile. Besides, OLD (0.11.x) takes it at every
+// step, and 0.16.8 (0.16.7+) retakes it for every holder when a block's
+// value or label changes (by the API or any agent's memory tool). 0.16.6
+// does neither, as the real 0.12 to 0.16.6 (checked on 0.16.6 with
+// e2e/realletta): another holder keeps the old text until it is
+// recompiled. Attaching or detaching a block does not retake it (not
+// checked against the real server).
 //   - The schema health of MCP tools follows the 0.16.8 sources: NEW rates
 //     listings after normalize_mcp_schema (so a bare $ref property is
 //     NON_STRICT_ONLY there and gets synced) and stores the rating of the
@@ -94,7 +121,9 @@
 // call: "<tool> returned: <text>", "<tool> failed: <text>",
 // "I don't have a tool named <tool>." (not attached) or "I could not parse
 // the arguments for <tool>: <reason>.". A message without call lines is
-// answered "You said: <text>". Built-in Letta tools return "None". The
+// answered "You said: <text>". A line "recall <label>" adds "My <label>
+// memory: <value>" to the answer, from the agent's compiled prompt (see
+// Compiled prompts). Built-in Letta tools return "None". The
 // history is kept per agent (Server.Messages, GET …/messages).
 // "also <tool> <json>" after a call line adds a call to the same step
 // (parallel tool calls; as in letta_agent_v3, only when the agent's
@@ -145,8 +174,8 @@
 // a status, wait, cut a stream after N events (cleanly or by resetting the
 // connection), omit [DONE] or end with the version's error frames; see
 // Fault. DeleteAgentBehindBack removes an agent without a request.
-// Agents, Agent, MCPServers, Tools, Messages and Requests/ResetRequests return
-// snapshots for assertions.
+// Agents, Agent, MCPServers, Tools, Messages, Blocks, CompiledMemory,
+// CompiledPrompt and Requests/ResetRequests return snapshots for assertions.
 //
 // # Checked against the real server
 //

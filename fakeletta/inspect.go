@@ -30,6 +30,9 @@ type Agent struct {
 	ApprovalTools  []string
 	LastStopReason string
 	Pending        bool
+	// Prompt is the agent's blocks as its compiled system prompt holds
+	// them: what its model sees (see CompiledMemory).
+	Prompt []PromptBlock
 }
 
 // Block is a core-memory block.
@@ -92,6 +95,7 @@ func (s *Server) Agents() []Agent {
 			Metadata: deepCopyMap(a.Metadata), Model: a.Model, Embedding: a.Embedding, System: a.System,
 			ToolIDs: slices.Clone(a.ToolIDs), EnvVars: a.envMap(), CreatedAt: a.created,
 			ApprovalTools: slices.Clone(a.ApprovalTools), LastStopReason: a.LastStopReason, Pending: a.Pending != nil,
+			Prompt: slices.Clone(a.Prompt),
 		}
 		for _, b := range a.Blocks {
 			ag.Blocks = append(ag.Blocks, Block{ID: b.ID, Label: b.Label, Value: b.Value, Limit: b.Limit})

@@ -57,6 +57,7 @@ func (s *Server) memoryTool(agentID, name string, args map[string]any) (res tool
 			return fail(fmt.Sprintf("Edit failed: Exceeds %d character limit (requested %d).", b.Limit, len([]rune(next))))
 		}
 		b.Value = next
+		s.blockChanged(b, a)
 		return toolCallResult{Return: "None", Status: "success"}, true
 	}
 	return fail(fmt.Sprintf("No memory block with label '%s'.", label))

@@ -24,7 +24,12 @@ import (
 //	I don't have a tool named <tool>.          (not attached to the agent)
 //	I could not parse the arguments for <tool>: <reason>.
 //
-// A message without call lines is answered "You said: <text>". The agent's
+// A line "recall <label>" adds to the final answer what the agent's
+// compiled system prompt holds for that block ("My <label> memory:
+// <value>", or "I have no <label> memory."): what a model would see, which
+// is not always the block's current value (prompt.go).
+//
+// A message without call or recall lines is answered "You said: <text>". The agent's
 // model handle plays no part; the same input always gives the same answer
 // (ids and dates aside).
 
@@ -62,6 +67,21 @@ func parseSteps(text string) []scriptStep {
 		steps = append(steps, scriptStep{c})
 	}
 	return steps
+}
+
+// parseRecalls lists the labels of a user text's "recall <label>" lines.
+func parseRecalls(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "recall")
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+			continue
+		}
+		if f := strings.Fields(rest); len(f) == 1 {
+			out = append(out, f[0])
+		}
+	}
+	return out
 }
 
 // parseScript extracts the calls of a user text, in order.

@@ -13,12 +13,17 @@ import (
 const (
 	VersionOld = "0.11.7"
 	VersionNew = "0.16.8"
+	// Version0166 is NEW but for one thing: a changed block does not reach
+	// the compiled prompts of the agents holding it (as 0.12 to 0.16.6).
+	Version0166 = "0.16.6"
 )
 
 // Options configures a fake Letta server.
 type Options struct {
-	// Version is the Letta release to imitate: "0.11.7" (OLD) or "0.16.8"
-	// (NEW, the default).
+	// Version is the Letta release to imitate: "0.11.7" (OLD), "0.16.8"
+	// (NEW, the default) or "0.16.6" (NEW whose block changes leave the
+	// holders' compiled prompts stale, see prompt.go). Any version other
+	// than 0.11.x behaves as NEW; /v1/health/ reports it as given.
 	Version string
 	// Validator, when set, checks every routed request before its handler
 	// runs (for example against Letta's OpenAPI spec); a failure is answered
@@ -61,8 +66,11 @@ type Server struct {
 	opts    Options
 	version string
 	isNew   bool
-	log     *slog.Logger
-	routes  []route
+	// rebuildsHolders: a changed block recompiles every holder's prompt
+	// (0.16.7+).
+	rebuildsHolders bool
+	log             *slog.Logger
+	routes          []route
 
 	mu         sync.Mutex
 	seq        int64
@@ -105,19 +113,20 @@ func New(opts Options) *Server {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{
-		opts:       opts,
-		version:    opts.Version,
-		isNew:      isNewVersion(opts.Version),
-		log:        log,
-		now:        time.Now,
-		agents:     map[string]*agentRec{},
-		tools:      map[string]*toolRec{},
-		servers:    map[string]*mcpServerRec{},
-		blocks:     map[string]*blockRec{},
-		identities: map[string]*identityRec{},
-		runs:       map[string]*runRec{},
-		steps:      map[string]*stepRec{},
-		serverTool: map[string][]string{},
+		opts:            opts,
+		version:         opts.Version,
+		isNew:           isNewVersion(opts.Version),
+		rebuildsHolders: isNewVersion(opts.Version) && rebuildsHolders(opts.Version),
+		log:             log,
+		now:             time.Now,
+		agents:          map[string]*agentRec{},
+		tools:           map[string]*toolRec{},
+		servers:         map[string]*mcpServerRec{},
+		blocks:          map[string]*blockRec{},
+		identities:      map[string]*identityRec{},
+		runs:            map[string]*runRec{},
+		steps:           map[string]*stepRec{},
+		serverTool:      map[string][]string{},
 	}
 	s.routes = s.buildRoutes()
 	s.createBaseTools()

@@ -210,7 +210,9 @@ func TestSpecValidation(t *testing.T) {
 			h.expect(200, "PATCH", "/v1/tools/mcp/servers/second", map[string]any{"server_url": url})
 			h.expect(200, "POST", "/v1/tools/mcp/servers/second/echo", nil)
 			h.expect(200, "DELETE", "/v1/tools/mcp/servers/second", nil)
+			h.expect(200, "GET", "/v1/blocks/"+fake.Blocks()[0].ID+"/agents?order=asc&limit=10", nil)
 			if v == VersionNew {
+				h.expect(200, "POST", "/v1/agents/"+id+"/recompile?dry_run=true", nil)
 				h.expect(200, "GET", "/v1/mcp-servers/", nil)
 				sid := h.expect(200, "POST", "/v1/mcp-servers/", map[string]any{"server_name": "third", "config": map[string]any{
 					"mcp_server_type": "streamable_http", "server_url": url, "auth_header": "Authorization", "auth_token": "Bearer tok",
