@@ -105,14 +105,7 @@ func (c *reqCtx) listBlocks() {
 		}
 	}
 	slices.SortFunc(all, func(a, b *blockRec) int { return int(a.seq - b.seq) })
-	if after != "" {
-		if i := slices.IndexFunc(all, func(b *blockRec) bool { return b.ID == after }); i >= 0 {
-			all = all[i+1:]
-		}
-	}
-	if limit > 0 && len(all) > limit {
-		all = all[:limit]
-	}
+	all = pageAfter(all, func(x *blockRec) string { return x.ID }, after, limit)
 	out := make([]any, len(all))
 	for i, b := range all {
 		out[i] = c.s.blockJSON(b)

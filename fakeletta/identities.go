@@ -146,14 +146,7 @@ func (c *reqCtx) listIdentities() {
 		}
 	}
 	slices.SortFunc(all, func(a, b *identityRec) int { return int(a.seq - b.seq) })
-	if after := q.Get("after"); after != "" {
-		if i := slices.IndexFunc(all, func(x *identityRec) bool { return x.ID == after }); i >= 0 {
-			all = all[i+1:]
-		}
-	}
-	if limit > 0 && len(all) > limit {
-		all = all[:limit]
-	}
+	all = pageAfter(all, func(x *identityRec) string { return x.ID }, q.Get("after"), limit)
 	out := make([]any, len(all))
 	for i, idn := range all {
 		out[i] = c.s.identityJSON(idn)

@@ -152,14 +152,7 @@ func (c *reqCtx) listRuns() {
 		}
 	}
 	slices.SortFunc(all, func(a, b *runRec) int { return int(a.seq - b.seq) })
-	if after := q.Get("after"); after != "" {
-		if i := slices.IndexFunc(all, func(r *runRec) bool { return r.ID == after }); i >= 0 {
-			all = all[i+1:]
-		}
-	}
-	if limit > 0 && len(all) > limit {
-		all = all[:limit]
-	}
+	all = pageAfter(all, func(x *runRec) string { return x.ID }, q.Get("after"), limit)
 	out := make([]any, len(all))
 	for i, r := range all {
 		out[i] = c.s.runJSON(r)
@@ -206,14 +199,7 @@ func (c *reqCtx) listSteps() {
 		}
 	}
 	slices.SortFunc(all, func(a, b *stepRec) int { return int(a.seq - b.seq) })
-	if after := q.Get("after"); after != "" {
-		if i := slices.IndexFunc(all, func(r *stepRec) bool { return r.ID == after }); i >= 0 {
-			all = all[i+1:]
-		}
-	}
-	if limit > 0 && len(all) > limit {
-		all = all[:limit]
-	}
+	all = pageAfter(all, func(x *stepRec) string { return x.ID }, q.Get("after"), limit)
 	out := make([]any, len(all))
 	for i, st := range all {
 		out[i] = c.s.stepJSON(st)
@@ -247,14 +233,7 @@ func (c *reqCtx) listRunSteps() {
 	if q.Get("order") != "asc" {
 		slices.Reverse(all)
 	}
-	if after := q.Get("after"); after != "" {
-		if i := slices.IndexFunc(all, func(r *stepRec) bool { return r.ID == after }); i >= 0 {
-			all = all[i+1:]
-		}
-	}
-	if limit > 0 && len(all) > limit {
-		all = all[:limit]
-	}
+	all = pageAfter(all, func(x *stepRec) string { return x.ID }, q.Get("after"), limit)
 	out := make([]any, len(all))
 	for i, st := range all {
 		out[i] = c.s.stepJSON(st)
