@@ -3,110 +3,37 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/base64"
-	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
-)
 
-// binary is built once per test run.
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
+	"github.com/odoo-mcp/odoo-mcp/internal/testbin"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
+	testbin.Remove()
 	os.Exit(code)
 }
 
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "odoo-mcp-e2e")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "odoo-mcp")
-		out, err := exec.Command("go", "build", "-o", binPath, "../cmd/odoo-mcp").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
+	return testbin.Build(t, "../cmd/odoo-mcp")
 }
 
 // freeAddr picks a loopback port for the binary to listen on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+func freeAddr(t *testing.T) string { return testbin.FreeAddr(t) }
 
 // process is a running odoo-mcp.
-type process struct {
-	URL    string // http://127.0.0.1:port
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when the process has exited
-	err    error         // its exit error, valid once exited is closed
-	mu     sync.Mutex
-	stdout bytes.Buffer
-	stderr bytes.Buffer
-}
-
-// Logs returns everything the process wrote to stderr so far.
-func (p *process) Logs() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.String()
-}
-
-// Stdout returns everything the process wrote to stdout so far.
-func (p *process) Stdout() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stdout.String()
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
-}
+type process = testbin.Process
 
 // startBinary runs `odoo-mcp serve` with args and env, waits until /healthz
-// answers, and stops it (SIGTERM) when the test ends.
+// answers, and stops it (SIGINT) when the test ends.
 func startBinary(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
 	return startBinaryOn(t, freeAddr(t), env, args...)
@@ -116,49 +43,7 @@ func startBinary(t *testing.T, env []string, args ...string) *process {
 // configuration that must name its own address (a public URL).
 func startBinaryOn(t *testing.T, addr string, env []string, args ...string) *process {
 	t.Helper()
-	bin := buildBinary(t)
-	p := &process{URL: "http://" + addr}
-	cmd := exec.Command(bin, append([]string{"serve", "--listen", addr, "--log-format", "json", "--log-level", "debug"}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout = lockedWriter{&p.mu, &p.stdout}
-	cmd.Stderr = lockedWriter{&p.mu, &p.stderr}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p.cmd = cmd
-	p.exited = make(chan struct{})
-	go func() { p.err = cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-p.exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-p.exited
-		}
-		if t.Failed() {
-			t.Logf("odoo-mcp stderr:\n%s", p.Logs())
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case <-p.exited:
-			t.Fatalf("odoo-mcp exited early: %v\n%s", p.err, p.Logs())
-		default:
-		}
-		resp, err := http.Get(p.URL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("odoo-mcp did not become healthy:\n%s", p.Logs())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return testbin.Serve(t, testbin.Options{Bin: buildBinary(t), Addr: addr, Env: env, Args: args})
 }
 
 func basicAuth(login, key string) string {
@@ -203,17 +88,7 @@ func connectMCP(t *testing.T, p *process, authorization string) (*gomcp.ClientSe
 // waitForLog waits until the process logged a line containing s.
 func waitForLog(t *testing.T, p *process, s string, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		sc := bufio.NewScanner(strings.NewReader(p.Logs()))
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), s) {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no log line with %q:\n%s", s, p.Logs())
+	testbin.WaitForLog(t, p, s, within)
 }
 
 // requiredInCI fails a test that would skip for want of a tool: .ci/run

@@ -43,7 +43,7 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	// New connections are refused while the call finishes.
@@ -64,9 +64,9 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("in-flight call: %v %v", o.res, o.err)
 	}
 	select {
-	case <-p.exited:
-		if p.err != nil {
-			t.Fatalf("exit: %v", p.err)
+	case <-p.Exited():
+		if p.ExitErr() != nil {
+			t.Fatalf("exit: %v", p.ExitErr())
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("did not exit after SIGTERM")

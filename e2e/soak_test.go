@@ -152,7 +152,7 @@ func envOr(k, def string) string {
 // rssKiB reads the process's resident set size from /proc.
 func rssKiB(t *testing.T, p *process) int64 {
 	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.PID()))
 	if err != nil {
 		t.Fatal(err)
 	}

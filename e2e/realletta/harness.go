@@ -53,6 +53,7 @@ import (
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/fakellm"
+	"github.com/odoo-mcp/odoo-mcp/internal/testbin"
 )
 
 // Versions are the Letta versions the harness knows, newest first.
@@ -573,9 +574,4 @@ func database(venvs, venv, version string) (string, error) {
 	return uri, nil
 }
 
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "…" + s[len(s)-n:]
-}
+func tail(s string, n int) string { return testbin.Tail(s, n) }

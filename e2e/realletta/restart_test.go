@@ -29,7 +29,7 @@ func TestRestartKeepsThreads(t *testing.T) {
 				agents[id] = th.AgentID
 			}
 			before := agentToken(t, l, agents[ids[0]])
-			first.stop()
+			first.Stop()
 
 			second := startOdooMCP(t, odoo.URL, l)
 			waitForLog(t, second, "registered with Letta", 2*time.Minute)
