@@ -167,8 +167,34 @@ func TestChatPageInABrowser(t *testing.T) {
 	if !strings.Contains(created, "odoo_record_creator returned") || !strings.Contains(created, "Browser Test Ltd") {
 		t.Errorf("answer after approval %q", created)
 	}
-	run("back to the first thread", chromedp.Click(chromedp.Search(`//ul[@id="threads"]//button[.="browser-1"]`)),
-		chromedp.WaitVisible(chromedp.Search(`//h2[@id="thread-title"][.="browser-1"]`)))
+	// Back to the first thread: its earlier messages are read from Letta
+	// and shown as they were live, the tool call folded with its result.
+	seeHistory := func(when string) {
+		t.Helper()
+		run(when,
+			chromedp.WaitVisible(chromedp.Search(`//h2[@id="thread-title"][.="browser-1"]`)),
+			chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"user")][contains(., "call odoo_record_retriever")]`)),
+			chromedp.WaitVisible(chromedp.CSS(`.msg.assistant details.tool summary`)),
+		)
+		summary := read("tool call in history", chromedp.Text(chromedp.CSS(`.msg.assistant details.tool summary`)))
+		open := read("folded", chromedp.Evaluate[string](`String(document.querySelector(".msg.assistant details.tool").open)`))
+		result := read("tool result in history", chromedp.Evaluate[string](`document.querySelector(".msg.assistant details.tool div:last-child pre").textContent`))
+		said := read("answer in history", chromedp.Text(chromedp.CSS(`.msg.assistant .text`)))
+		if !strings.Contains(summary, "odoo_record_retriever") || !strings.Contains(summary, "done") || open != "false" {
+			t.Errorf("%s: tool call shown as %q (open %s)", when, summary, open)
+		}
+		if !strings.Contains(result, "Acme Corporation") || said != answer {
+			t.Errorf("%s: result %q, answer %q (live: %q)", when, result, said, answer)
+		}
+		if n := read("bubbles", chromedp.Evaluate[string](`String(document.querySelectorAll("#log .msg").length)`)); n != "2" {
+			t.Errorf("%s: %s bubbles, want the user's message and the answer", when, n)
+		}
+	}
+	run("back to the first thread", chromedp.Click(chromedp.Search(`//ul[@id="threads"]//button[.="browser-1"]`)))
+	seeHistory("the first thread's history")
+	run("screenshot", shot("4b-history"))
+	run("reload", chromedp.Reload())
+	seeHistory("the same thread after a reload")
 
 	read("accept confirmations", chromedp.Evaluate[string](`window.confirm = () => true; ""`))
 	run("delete the thread",
