@@ -77,6 +77,14 @@
 //   - Every message request is a run with one step per model call (tokens,
 //     NEW cached tokens), listed by /v1/runs/ and /v1/steps/; NEW deletes an
 //     agent's runs and steps with it. Step feedback: NEW body, OLD query.
+//   - GET /v1/agents/{id}/messages answers as get_agent_recall_async does
+//     in both versions' sources: a window of `limit` stored messages (OLD
+//     default 10, NEW 100; a step's reasoning and tool calls are one stored
+//     message sharing an id) before `before` / after `after` (an unknown id
+//     is a 404), the newest window unless NEW's order=asc, and always
+//     oldest first — NEW's default order=desc lists descending and then
+//     reverses, whatever its description says. The fake used to return
+//     NEW's list newest first, count LettaMessages and ignore the cursors.
 //   - The schema health of MCP tools follows the 0.16.8 sources: NEW rates
 //     listings after normalize_mcp_schema (so a bare $ref property is
 //     NON_STRICT_ONLY there and gets synced) and stores the rating of the
