@@ -187,6 +187,15 @@
 //     never issues such a token (letta/threads).
 //   - 0.16.6 starts a token stream without the initial ping 0.16.8 sends
 //     (both checked with include_pings). The fake follows 0.16.8.
+//   - 0.16.8 (e2e/realletta TestThreadHistory): the history of a run
+//     answered with client tools' results lists the approval request, then
+//     an approval_response_message carrying the results (approvals items
+//     of type "tool"), then the tool_return_message. Fixed: the fake stored
+//     no answer; it now lists one (not streamed back). Also checked there:
+//     both versions list oldest first by default; 0.11.7 lists the system
+//     prompt, a boot assistant message and a login user message before the
+//     first user message, and a heartbeat user message after each tool
+//     return (the fake has none of these; letta/threads leaves them out).
 //   - Checked and alike: the registration shapes odoo-mcp reads (OLD config
 //     map, NEW server object with the templated custom_headers), the sync
 //     and STRICT_COMPLIANT rating of odoo-mcp's six tools, the live listing's

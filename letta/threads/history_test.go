@@ -221,6 +221,11 @@ func TestHistoryShowsPendingApproval(t *testing.T) {
 	if slices.ContainsFunc(h, func(e HistoryEntry) bool { return e.Role == RoleApprovalRequired }) {
 		t.Errorf("answered, still an approval request: %+v", h)
 	}
+	// Letta lists the answer (carrying the result) and the tool return:
+	// one entry.
+	if n := len(slices.DeleteFunc(slices.Clone(h), func(e HistoryEntry) bool { return e.Role != RoleToolReturn || e.ID != callID })); n != 1 {
+		t.Errorf("%d tool_return entries for %s, want 1: %+v", n, callID, h)
+	}
 	if !reflect.DeepEqual(h[len(h)-len(after):], after) {
 		t.Errorf("after the answer\n%+v\nwant the end to be\n%+v", h, after)
 	}
