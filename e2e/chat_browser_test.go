@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -195,6 +196,38 @@ func TestChatPageInABrowser(t *testing.T) {
 	run("screenshot", shot("4b-history"))
 	run("reload", chromedp.Reload())
 	seeHistory("the same thread after a reload")
+
+	// A longer thread shows its newest page; the rest comes on demand.
+	for i := range 25 {
+		req, _ := http.NewRequest(http.MethodPost, p.URL+"/api/v1/threads/browser-1/messages", strings.NewReader(fmt.Sprintf(`{"content":"filler %d"}`, i)))
+		req.Header.Set("Authorization", basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("filler message %d: %d", i, resp.StatusCode)
+		}
+	}
+	run("reload a long thread", chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"user")][.="filler 24"]`)),
+		chromedp.WaitVisible(chromedp.ID("load-earlier")),
+	)
+	if n := read("tool calls before loading earlier", chromedp.Evaluate[string](`String(document.querySelectorAll("#log details.tool").length)`)); n != "0" {
+		t.Errorf("%s tool calls shown: the first turn should be on the earlier page", n)
+	}
+	run("load earlier messages", chromedp.Click(chromedp.ID("load-earlier")),
+		chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"user")][contains(., "call odoo_record_retriever")]`)),
+		chromedp.WaitNotPresent(chromedp.ID("load-earlier")),
+	)
+	first := read("first bubble", chromedp.Evaluate[string](`document.querySelector("#log .msg").textContent`))
+	count := read("bubbles", chromedp.Evaluate[string](`String(document.querySelectorAll("#log .msg").length)`))
+	if !strings.Contains(first, "call odoo_record_retriever") || count != "52" {
+		t.Errorf("after loading earlier: first bubble %q, %s bubbles (want the first message first, 52 bubbles)", first, count)
+	}
 
 	read("accept confirmations", chromedp.Evaluate[string](`window.confirm = () => true; ""`))
 	run("delete the thread",
