@@ -586,7 +586,7 @@ async function loadHistory(id, before) {
   const old = log.querySelector("li.earlier");
   if (old) old.remove();
   const first = log.firstChild;
-  for (const li of historyItems(h.messages)) log.insertBefore(li, first);
+  for (const li of historyItems(h.messages || [])) log.insertBefore(li, first);
   historyBefore = h.next_before;
   if (historyBefore) log.prepend(el("li", { class: "earlier" }, earlierButton()));
   if (!before) { const last = log.lastElementChild; if (last) last.scrollIntoView({ block: "end" }); }

@@ -161,7 +161,7 @@ func (o *Orchestrator) History(ctx context.Context, id *auth.Identity, threadID 
 		n += start - k
 		start = k
 	}
-	h := &History{ThreadID: threadID, Messages: entries[start:]}
+	h := &History{ThreadID: threadID, Messages: append([]HistoryEntry{}, entries[start:]...)} // [] not null
 	switch {
 	case start > 0:
 		c := entries[start].row
