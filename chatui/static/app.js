@@ -489,7 +489,7 @@ function turnView(li) {
         const t = tools[d.id] || (tools[d.id] = toolBlock(li, { id: d.id, name: d.name || "tool", arguments: "" }));
         t.status.textContent = d.status === "success" ? "✓ done" : "✗ failed";
         t.status.className = "status status-" + d.status;
-        t.result.textContent = d.content;
+        t.result.textContent = d.content || "";
         break;
       }
       case "approval_required":
