@@ -138,8 +138,9 @@ func (o *Orchestrator) History(ctx context.Context, id *auth.Identity, threadID 
 		}
 		evs = append(page, evs...)
 		cursor = page[0].ID
-		// The system prompt is every agent's first message.
-		if slices.ContainsFunc(page, func(ev letta.Event) bool { return ev.Type == letta.TypeSystem }) {
+		// The system prompt is every agent's first message; 0.11.x's
+		// login event comes right after it and its boot message.
+		if slices.ContainsFunc(page, func(ev letta.Event) bool { return ev.Type == letta.TypeSystem || bootEnd(ev) }) {
 			exhausted = true
 		}
 		if exhausted || len(historyEntries(evs, r, false, false)) >= q.Limit {
@@ -212,6 +213,10 @@ func historyEntries(evs []letta.Event, r record, atStart, newest bool) []History
 	seenUser := !atStart
 	for _, ev := range evs {
 		tr.lastContent = "" // one entry per assistant message: no joining newline
+		if bootEnd(ev) {
+			out, seenUser = out[:0], false // what came before is Letta's boot sequence
+			continue
+		}
 		switch ev.Type {
 		case letta.TypeUser:
 			text, ok := userText(ev.Text)
@@ -314,6 +319,19 @@ func userText(text string) (string, bool) {
 		}
 	}
 	return text, true
+}
+
+// bootEnd: 0.11.x's login event, the last message of the boot sequence
+// every agent starts with (system prompt, a first assistant message, the
+// login), and never sent again.
+func bootEnd(ev letta.Event) bool {
+	if ev.Type != letta.TypeUser || !strings.HasPrefix(strings.TrimSpace(ev.Text), "{") {
+		return false
+	}
+	var w struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal([]byte(ev.Text), &w) == nil && w.Type == "login"
 }
 
 // lettaTime writes Letta's date as RFC 3339 in UTC (as given when it is

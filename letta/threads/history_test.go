@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/odoo-mcp/odoo-mcp/letta"
 )
 
 // history GETs a page of a thread's history and fails unless it is a 200.
@@ -249,5 +251,56 @@ func TestUserTextHidesLettasOwnMessages(t *testing.T) {
 		if got != c.want || shown != c.shown {
 			t.Errorf("userText(%q) = %q, %v; want %q, %v", c.in, got, shown, c.want, c.shown)
 		}
+	}
+}
+
+// TestHistoryEntriesLeaveOutLettasOwn: the shapes the real versions list
+// (seen with e2e/realletta TestThreadHistory), translated without a Letta:
+// 0.11.7's boot sequence is left out even when the page does not reach the
+// system prompt, heartbeats too; 0.16.8's approval response and tool
+// return tell one result.
+func TestHistoryEntriesLeaveOutLettasOwn(t *testing.T) {
+	call := &letta.ToolCall{Name: "odoo_record_retriever", Arguments: `{"model":"res.partner","request_heartbeat":true}`, ToolCallID: "c1"}
+	ret := &letta.ToolReturn{Return: "Acme", Status: "success", ToolCallID: "c1"}
+	at := "2026-12-06T14:00:00.123456Z"
+	for _, c := range []struct {
+		name string
+		evs  []letta.Event
+	}{
+		{"0.11.7", []letta.Event{
+			{Type: letta.TypeAssistant, ID: "message-0b", Text: "More human than human is our motto.", Date: at},
+			{Type: letta.TypeUser, ID: "message-0c", Text: `{"type": "login", "last_login": "Never (first login)", "time": "x"}`, Date: at},
+			{Type: letta.TypeUser, ID: "message-1", Text: "list partners", Date: at},
+			{Type: letta.TypeReasoning, ID: "message-2", Text: "thinking", StepID: "step-a", Date: at},
+			{Type: letta.TypeToolCall, ID: "message-2", ToolCall: call, StepID: "step-a", Date: at},
+			{Type: letta.TypeToolReturn, ID: "message-3", ToolReturn: ret, StepID: "step-a", Date: at},
+			{Type: letta.TypeUser, ID: "message-4", Text: `{"type": "heartbeat", "reason": "x", "time": "y"}`, StepID: "step-a", Date: at},
+			{Type: letta.TypeAssistant, ID: "message-5", Text: "Acme.", StepID: "step-b", Date: at},
+		}},
+		{"0.16.8", []letta.Event{
+			{Type: letta.TypeSystem, ID: "message-0", Text: "You are…", Date: at},
+			{Type: letta.TypeUser, ID: "message-1", Text: "list partners", Date: at},
+			{Type: letta.TypeApprovalRequest, ID: "message-2", ToolCalls: []letta.ToolCall{*call}, StepID: "step-a", Date: at},
+			{Type: letta.TypeApprovalResponse, ID: "message-3", Returns: []letta.ToolReturn{*ret}, Date: at},
+			{Type: letta.TypeToolReturn, ID: "message-4", ToolReturn: ret, StepID: "step-a", Date: at},
+			{Type: letta.TypeAssistant, ID: "message-5", Text: "Acme.", StepID: "step-b", Date: at},
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := historyEntries(c.evs, record{agent: &letta.Agent{}}, false, true)
+			for i := range got {
+				got[i].row, got[i].step = "", ""
+			}
+			when := "2026-12-06T14:00:00Z"
+			want := []HistoryEntry{
+				{Role: RoleUser, At: when, Content: "list partners"},
+				{Role: RoleToolCall, At: when, ID: "c1", Name: "odoo_record_retriever", Arguments: json.RawMessage(`{"model":"res.partner"}`)},
+				{Role: RoleToolReturn, At: when, ID: "c1", Name: "odoo_record_retriever", Status: "success", Content: "Acme"},
+				{Role: RoleAssistant, At: when, Content: "Acme.", MessageID: "step-b"},
+			}
+			if !reflect.DeepEqual(comparable(t, got), comparable(t, want)) {
+				t.Errorf("entries\n%+v\nwant\n%+v", got, want)
+			}
+		})
 	}
 }
