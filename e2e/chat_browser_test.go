@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -167,8 +168,66 @@ func TestChatPageInABrowser(t *testing.T) {
 	if !strings.Contains(created, "odoo_record_creator returned") || !strings.Contains(created, "Browser Test Ltd") {
 		t.Errorf("answer after approval %q", created)
 	}
-	run("back to the first thread", chromedp.Click(chromedp.Search(`//ul[@id="threads"]//button[.="browser-1"]`)),
-		chromedp.WaitVisible(chromedp.Search(`//h2[@id="thread-title"][.="browser-1"]`)))
+	// Back to the first thread: its earlier messages are read from Letta
+	// and shown as they were live, the tool call folded with its result.
+	seeHistory := func(when string) {
+		t.Helper()
+		run(when,
+			chromedp.WaitVisible(chromedp.Search(`//h2[@id="thread-title"][.="browser-1"]`)),
+			chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"user")][contains(., "call odoo_record_retriever")]`)),
+			chromedp.WaitVisible(chromedp.CSS(`.msg.assistant details.tool summary`)),
+		)
+		summary := read("tool call in history", chromedp.Text(chromedp.CSS(`.msg.assistant details.tool summary`)))
+		open := read("folded", chromedp.Evaluate[string](`String(document.querySelector(".msg.assistant details.tool").open)`))
+		result := read("tool result in history", chromedp.Evaluate[string](`document.querySelector(".msg.assistant details.tool div:last-child pre").textContent`))
+		said := read("answer in history", chromedp.Text(chromedp.CSS(`.msg.assistant .text`)))
+		if !strings.Contains(summary, "odoo_record_retriever") || !strings.Contains(summary, "done") || open != "false" {
+			t.Errorf("%s: tool call shown as %q (open %s)", when, summary, open)
+		}
+		if !strings.Contains(result, "Acme Corporation") || said != answer {
+			t.Errorf("%s: result %q, answer %q (live: %q)", when, result, said, answer)
+		}
+		if n := read("bubbles", chromedp.Evaluate[string](`String(document.querySelectorAll("#log .msg").length)`)); n != "2" {
+			t.Errorf("%s: %s bubbles, want the user's message and the answer", when, n)
+		}
+	}
+	run("back to the first thread", chromedp.Click(chromedp.Search(`//ul[@id="threads"]//button[.="browser-1"]`)))
+	seeHistory("the first thread's history")
+	run("screenshot", shot("4b-history"))
+	run("reload", chromedp.Reload())
+	seeHistory("the same thread after a reload")
+
+	// A longer thread shows its newest page; the rest comes on demand.
+	for i := range 25 {
+		req, _ := http.NewRequest(http.MethodPost, p.URL+"/api/v1/threads/browser-1/messages", strings.NewReader(fmt.Sprintf(`{"content":"filler %d"}`, i)))
+		req.Header.Set("Authorization", basicAuth(fakeodoo.AdminLogin, fakeodoo.AdminKey))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("filler message %d: %d", i, resp.StatusCode)
+		}
+	}
+	run("reload a long thread", chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"user")][.="filler 24"]`)),
+		chromedp.WaitVisible(chromedp.ID("load-earlier")),
+	)
+	if n := read("tool calls before loading earlier", chromedp.Evaluate[string](`String(document.querySelectorAll("#log details.tool").length)`)); n != "0" {
+		t.Errorf("%s tool calls shown: the first turn should be on the earlier page", n)
+	}
+	run("load earlier messages", chromedp.Click(chromedp.ID("load-earlier")),
+		chromedp.WaitVisible(chromedp.Search(`//li[contains(@class,"user")][contains(., "call odoo_record_retriever")]`)),
+		chromedp.WaitNotPresent(chromedp.ID("load-earlier")),
+	)
+	first := read("first bubble", chromedp.Evaluate[string](`document.querySelector("#log .msg").textContent`))
+	count := read("bubbles", chromedp.Evaluate[string](`String(document.querySelectorAll("#log .msg").length)`))
+	if !strings.Contains(first, "call odoo_record_retriever") || count != "52" {
+		t.Errorf("after loading earlier: first bubble %q, %s bubbles (want the first message first, 52 bubbles)", first, count)
+	}
 
 	read("accept confirmations", chromedp.Evaluate[string](`window.confirm = () => true; ""`))
 	run("delete the thread",

@@ -22,8 +22,9 @@ type historyMsg struct {
 	ToolArgs   string
 	ToolCallID string
 	Status     string
-	Calls      []callRec // approval_request_message: every call awaiting an answer
-	FromCaller bool      // a result the caller sent or caused (not streamed back with tokens)
+	Calls      []callRec      // approval_request_message: every call awaiting an answer
+	Approvals  []approvalItem // approval_response_message: the answer as given
+	FromCaller bool           // a result the caller sent or caused (not streamed back with tokens)
 }
 
 // callRec is one tool call of an approval request.
@@ -211,7 +212,9 @@ func (s *Server) runAgent(ctx context.Context, agentID, runID string, in runInpu
 			rets = append(rets, s.returnMsg(st.Request.StepID, runID, pc, res, false))
 			st.Answer = append(st.Answer, answerLine(pc.Call, &res))
 		}
-		if !s.appendHistory(agentID, rets...) {
+		// Letta stores the answer itself first (listed, not streamed back).
+		answer := &historyMsg{MessageID: newID("message"), Type: "approval_response_message", Date: s.now().UTC(), RunID: runID, Approvals: in.Approval.Items}
+		if !s.appendHistory(agentID, append([]*historyMsg{answer}, rets...)...) {
 			return runOutcome{Err: errAgentGone}
 		}
 		if !sink.step(rets) {

@@ -89,6 +89,18 @@
 //     /v1/runs/{run_id}/steps; OLD also lists them by /v1/steps/, which NEW
 //     answers 400 whatever is asked (as 0.16.x does). NEW deletes an
 //     agent's runs and steps with it. Step feedback: NEW body, OLD query.
+//   - GET /v1/agents/{id}/messages answers as get_agent_recall_async does
+//     in both versions' sources: a window of `limit` stored messages (OLD
+//     default 10, NEW 100; a step's reasoning and tool calls are one stored
+//     message sharing an id) before `before` / after `after` (an unknown id
+//     is a 404), the newest window unless NEW's order=asc, and always
+//     oldest first — NEW's default order=desc lists descending and then
+//     reverses, whatever its description says. The fake used to return
+//     NEW's list newest first, count LettaMessages and ignore the cursors.
+//   - The schema health of MCP tools follows the 0.16.8 sources: NEW rates
+//     listings after normalize_mcp_schema (so a bare $ref property is
+//     NON_STRICT_ONLY there and gets synced) and stores the rating of the
+//     normalised, $ref-inlined schema.
 //
 // # Compiled prompts
 //
@@ -104,10 +116,6 @@
 // e2e/realletta): another holder keeps the old text until it is
 // recompiled. Attaching or detaching a block does not retake it (not
 // checked against the real server).
-//   - The schema health of MCP tools follows the 0.16.8 sources: NEW rates
-//     listings after normalize_mcp_schema (so a bare $ref property is
-//     NON_STRICT_ONLY there and gets synced) and stores the rating of the
-//     normalised, $ref-inlined schema.
 //
 // # Scripted model
 //
@@ -208,6 +216,15 @@
 //     never issues such a token (letta/threads).
 //   - 0.16.6 starts a token stream without the initial ping 0.16.8 sends
 //     (both checked with include_pings). The fake follows 0.16.8.
+//   - 0.16.8 (e2e/realletta TestThreadHistory): the history of a run
+//     answered with client tools' results lists the approval request, then
+//     an approval_response_message carrying the results (approvals items
+//     of type "tool"), then the tool_return_message. Fixed: the fake stored
+//     no answer; it now lists one (not streamed back). Also checked there:
+//     both versions list oldest first by default; 0.11.7 lists the system
+//     prompt, a boot assistant message and a login user message before the
+//     first user message, and a heartbeat user message after each tool
+//     return (the fake has none of these; letta/threads leaves them out).
 //   - Checked and alike: the registration shapes odoo-mcp reads (OLD config
 //     map, NEW server object with the templated custom_headers), the sync
 //     and STRICT_COMPLIANT rating of odoo-mcp's six tools, the live listing's

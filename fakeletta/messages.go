@@ -2,6 +2,7 @@ package fakeletta
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -351,14 +352,23 @@ func (c *reqCtx) sendMessage() {
 	writeJSON(c.w, http.StatusOK, resp)
 }
 
-// listMessages serves GET /v1/agents/{agent_id}/messages: the history, the
-// last `limit` messages (default 10) — oldest first on OLD, newest first on
-// NEW unless order=asc.
+// listMessages serves GET /v1/agents/{agent_id}/messages as both versions'
+// get_agent_recall_async does: the window of `limit` stored messages
+// (default 10 on OLD, 100 on NEW) — the newest, or on NEW with order=asc
+// the oldest — after `after` and before `before` (message ids; one that
+// names no message is a 404), always returned oldest first: Letta lists
+// descending, then reverses the list, whatever NEW's order description
+// says. A stored message is what shares one id: a step's reasoning and
+// tool calls count as one.
 func (c *reqCtx) listMessages() {
 	if !c.checkAgentID(false) {
 		return
 	}
-	limit, ok := c.queryInt("limit", 10)
+	def := 10
+	if c.s.isNew {
+		def = 100
+	}
+	limit, ok := c.queryInt("limit", def)
 	if !ok {
 		return
 	}
@@ -374,17 +384,52 @@ func (c *reqCtx) listMessages() {
 		c.detail(http.StatusNotFound, agentNotFound(id))
 		return
 	}
-	desc := c.s.isNew && c.r.URL.Query().Get("order") != "asc"
-	if limit > 0 && len(msgs) > limit {
-		if desc || !c.s.isNew {
-			msgs = msgs[len(msgs)-limit:]
-		} else {
-			msgs = msgs[:limit]
+	// rows[i] is the index in msgs where the i-th stored message starts.
+	var rows []int
+	for i, m := range msgs {
+		if i == 0 || msgs[i-1].MessageID != m.MessageID {
+			rows = append(rows, i)
 		}
 	}
-	if desc {
-		slices.Reverse(msgs)
+	rowOf := func(msgID string) int {
+		return slices.IndexFunc(rows, func(i int) bool { return msgs[i].MessageID == msgID })
 	}
+	lo, hi := 0, len(rows) // the window of rows [lo, hi)
+	q := c.r.URL.Query()
+	for _, cur := range []string{"after", "before"} {
+		v := q.Get(cur)
+		if v == "" {
+			continue
+		}
+		r := rowOf(v)
+		if r < 0 {
+			c.detail(http.StatusNotFound, fmt.Sprintf("No message found with id '%s' for agent '%s'.", v, id))
+			return
+		}
+		if cur == "after" {
+			lo = max(lo, r+1)
+		} else {
+			hi = min(hi, r)
+		}
+	}
+	if lo > hi {
+		lo = hi
+	}
+	if limit >= 0 && hi-lo > limit {
+		if c.s.isNew && q.Get("order") == "asc" {
+			hi = lo + limit
+		} else {
+			lo = hi - limit
+		}
+	}
+	start, end := len(msgs), len(msgs)
+	if lo < len(rows) {
+		start = rows[lo]
+	}
+	if hi < len(rows) {
+		end = rows[hi]
+	}
+	msgs = msgs[start:end]
 	render := &msgRenderer{isNew: c.s.isNew}
 	out := make([]any, len(msgs))
 	for i, m := range msgs {

@@ -97,6 +97,27 @@ func (r *msgRenderer) full(m *historyMsg) obj {
 		if r.isNew {
 			o = append(o, kv{"tool_calls", calls})
 		}
+	case "approval_response_message":
+		// As Message.to_letta_messages (0.16.8): every item, and the first
+		// approve/deny item's fields at the top for older clients.
+		items := []any{}
+		var first *approvalItem
+		for i, it := range m.Approvals {
+			if it.Kind == "tool" {
+				items = append(items, obj{{"type", "tool"}, {"tool_return", it.Return}, {"status", firstNonEmpty(it.Status, "success")},
+					{"tool_call_id", it.ToolCallID}, {"stdout", nil}, {"stderr", nil}})
+				continue
+			}
+			items = append(items, obj{{"type", "approval"}, {"tool_call_id", it.ToolCallID}, {"approve", it.Approve}, {"reason", nilIfEmpty(it.Reason)}})
+			if first == nil {
+				first = &m.Approvals[i]
+			}
+		}
+		var approve, reqID, reason any
+		if first != nil {
+			approve, reqID, reason = first.Approve, first.ToolCallID, nilIfEmpty(first.Reason)
+		}
+		o = append(o, kv{"approvals", items}, kv{"approve", approve}, kv{"approval_request_id", reqID}, kv{"reason", reason})
 	default: // user, system and assistant messages carry content
 		o = append(o, kv{"content", m.Text})
 	}

@@ -316,3 +316,65 @@ func TestRequestsAndConcurrency(t *testing.T) {
 		t.Error("ResetRequests kept requests")
 	}
 }
+
+// TestHistoryListing: GET …/messages answers windows of stored messages
+// (a step's reasoning and answer share one id and count once), oldest
+// first in both versions and for both of NEW's orders, with before/after
+// cursors and a 404 for an unknown one, as get_agent_recall_async does.
+func TestHistoryListing(t *testing.T) {
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			h := newHarness(t, Options{Version: v})
+			id := h.createAgent(map[string]any{})
+			path := "/v1/agents/" + id + "/messages"
+			for _, m := range []string{"one", "two", "three"} {
+				h.expect(200, "POST", path, streamBody(m))
+			}
+			// rows: the stored messages as (id, types) in order.
+			type row struct {
+				id    string
+				types []string
+			}
+			rows := func(list []any) []row {
+				var out []row
+				for _, x := range list {
+					m := x.(map[string]any)
+					if n := len(out); n > 0 && out[n-1].id == m["id"] {
+						out[n-1].types = append(out[n-1].types, m["message_type"].(string))
+						continue
+					}
+					out = append(out, row{m["id"].(string), []string{m["message_type"].(string)}})
+				}
+				return out
+			}
+			all := rows(h.expect(200, "GET", path+"?limit=100", nil).list(t))
+			if len(all) != 6 || all[0].types[0] != "user_message" || all[5].types[len(all[5].types)-1] != "assistant_message" {
+				t.Fatalf("whole history, oldest first: %v", all)
+			}
+			for _, order := range []string{"", "&order=desc"} {
+				got := rows(h.expect(200, "GET", path+"?limit=2"+order, nil).list(t))
+				if len(got) != 2 || got[0].id != all[4].id || got[1].id != all[5].id {
+					t.Errorf("limit=2%s: %v, want the newest two stored messages oldest first", order, got)
+				}
+			}
+			got := rows(h.expect(200, "GET", path+"?limit=2&before="+all[4].id, nil).list(t))
+			if len(got) != 2 || got[0].id != all[2].id || got[1].id != all[3].id {
+				t.Errorf("before: %v", got)
+			}
+			got = rows(h.expect(200, "GET", path+"?limit=10&after="+all[3].id, nil).list(t))
+			if len(got) != 2 || got[0].id != all[4].id {
+				t.Errorf("after: %v", got)
+			}
+			if v == VersionNew {
+				got = rows(h.expect(200, "GET", path+"?limit=2&order=asc", nil).list(t))
+				if len(got) != 2 || got[0].id != all[0].id || got[1].id != all[1].id {
+					t.Errorf("order=asc: %v, want the oldest two, oldest first", got)
+				}
+			}
+			r := h.expect(404, "GET", path+"?before=message-00000000-0000-4000-8000-000000000000", nil)
+			if d, _ := r.obj(t)["detail"].(string); !strings.Contains(d, "No message found with id") {
+				t.Errorf("unknown cursor: %s", r.body)
+			}
+		})
+	}
+}

@@ -151,8 +151,9 @@ type Event struct {
 	ToolCall   *ToolCall  // tool_call/approval_request: the call joined so far
 	ToolCalls  []ToolCall // NEW full messages: every call of the message
 	ToolReturn *ToolReturn
-	StopReason string // stop_reason events
-	Usage      *Usage // usage_statistics events
+	Returns    []ToolReturn // approval responses (ListMessages): client tools' results
+	StopReason string       // stop_reason events
+	Usage      *Usage       // usage_statistics events
 	Raw        json.RawMessage
 }
 

@@ -92,7 +92,12 @@ async function start() {
   $("signin").hidden = true;
   $("app").hidden = false;
   $("who").textContent = oauthWho() || store.getItem("login");
-  await Promise.all([loadThreads(), loadCatalog(), loadUserUsage()]);
+  if (current === null) current = store.getItem("thread"); // a reload: the thread that was open
+  const [threads] = await Promise.all([loadThreads(), loadCatalog(), loadUserUsage()]);
+  if (current !== null) {
+    if (threads && threads.some((t) => t.thread_id === current)) await selectThread(current);
+    else { current = null; store.removeItem("thread"); threadControls(false); }
+  }
   // No thread yet: the composer is disabled, so the new thread's name is
   // the first thing to fill.
   ($("composer-input").disabled ? $("new-id") : $("composer-input")).focus();
@@ -300,6 +305,7 @@ async function loadThreads() {
   }
   if (!data.threads.length) ul.append(el("li", { class: "muted" }, "No threads yet: create one below."));
   if (!current) $("new-thread").open = true;
+  return data.threads;
 }
 
 async function loadCatalog() {
@@ -340,11 +346,13 @@ async function selectThread(id) {
   showError("");
   $("thread-title").textContent = id;
   $("log").replaceChildren();
+  historyBefore = null;
+  store.setItem("thread", id); // reopened on reload
   threadControls(true);
   document.querySelectorAll("#threads button.open").forEach((b) => b.setAttribute("aria-current", b.textContent === id ? "true" : "false"));
   $("side").classList.remove("open");
   $("toggle-side").setAttribute("aria-expanded", "false");
-  await loadThreadUsage();
+  await Promise.all([loadHistory(id, null), loadThreadUsage()]);
   if (!$("memory").hidden) await loadMemory();
   $("composer-input").focus();
 }
@@ -353,6 +361,7 @@ async function deleteThread() {
   if (!current || !window.confirm("Delete thread " + current + "? The agent and its history are deleted; your shared memory stays.")) return;
   try { await api("DELETE", "/threads/" + encodeURIComponent(current)); } catch (e) { showError("Could not delete: " + e.message); return; }
   current = null;
+  store.removeItem("thread");
   $("thread-title").textContent = "No thread selected";
   $("thread-usage").textContent = "";
   $("log").replaceChildren();
@@ -466,12 +475,13 @@ async function readSSE(resp, onEvent) {
   }
 }
 
-// runStream shows one streamed answer in the assistant bubble li.
-async function runStream(resp, li) {
+// turnView renders one assistant turn in the bubble li: the stream's
+// events (content, tool_call, tool_return, approval_required) and a
+// history page's entries go through it alike, so both look the same.
+function turnView(li) {
   const text = li.querySelector(".text");
   const tools = {};
-  let usage = null, done = null;
-  await readSSE(resp, (name, d) => {
+  return (name, d) => {
     switch (name) {
       case "content": text.textContent += d.text; break;
       case "tool_call": tools[d.id] = toolBlock(li, d); break;
@@ -479,19 +489,20 @@ async function runStream(resp, li) {
         const t = tools[d.id] || (tools[d.id] = toolBlock(li, { id: d.id, name: d.name || "tool", arguments: "" }));
         t.status.textContent = d.status === "success" ? "✓ done" : "✗ failed";
         t.status.className = "status status-" + d.status;
-        t.result.textContent = d.content;
+        t.result.textContent = d.content || "";
         break;
       }
       case "approval_required":
         if (tools[d.id]) tools[d.id].status.textContent = "waiting for your approval";
         approvalButtons(li, d);
         break;
-      case "usage": usage = d; break;
-      case "error": showError("The agent's run failed: " + d.message); break;
-      case "done": done = d; break;
     }
-    li.scrollIntoView({ block: "end" });
-  });
+  };
+}
+
+// turnMeta ends a turn's bubble: its usage, feedback buttons for its
+// message_id, and why it stopped when that is not the usual end.
+function turnMeta(li, usage, done) {
   const meta = el("div", { class: "meta" });
   if (usage) meta.append(el("span", {}, fmt(usage.total_tokens) + " tokens · " + usage.steps + " steps"));
   if (done && done.message_id) {
@@ -508,6 +519,81 @@ async function runStream(resp, li) {
   if (done && done.finish_reason && done.finish_reason !== "stop" && done.finish_reason !== "approval_required") meta.append(el("span", {}, "stopped: " + done.finish_reason));
   li.append(meta);
 }
+
+// runStream shows one streamed answer in the assistant bubble li.
+async function runStream(resp, li) {
+  const show = turnView(li);
+  let usage = null, done = null;
+  await readSSE(resp, (name, d) => {
+    switch (name) {
+      case "usage": usage = d; break;
+      case "error": showError("The agent's run failed: " + d.message); break;
+      case "done": done = d; break;
+      default: show(name, d);
+    }
+    li.scrollIntoView({ block: "end" });
+  });
+  turnMeta(li, usage, done);
+}
+
+// ---- history (a thread's earlier messages) ----
+// GET /threads/{id}/messages answers a page of entries, oldest first
+// ({"messages":[{"role":…}],"next_before":cursor|null}), the newest page
+// first; "Load earlier messages" asks for the page before. Entries are the
+// stream's events under another name (assistant = content), drawn by
+// turnView.
+
+const HISTORY_PAGE = 50;
+let historyBefore = null; // the cursor of the page before the oldest shown
+
+// historyItems draws entries as the live page would have: a bubble per
+// user message, one assistant bubble per turn.
+function historyItems(entries) {
+  const out = [];
+  let li = null, show = null;
+  const bubble = (role, text) => el("li", { class: "msg " + role }, el("div", { class: "text" }, text || ""));
+  for (const m of entries) {
+    if (m.role === "user") { out.push(bubble("user", m.content)); li = null; continue; }
+    if (!li) { li = bubble("assistant", ""); show = turnView(li); out.push(li); }
+    if (m.role === "assistant") {
+      const text = li.querySelector(".text");
+      show("content", { text: (text.textContent ? "\n" : "") + m.content });
+    } else {
+      show(m.role, m);
+    }
+    if (m.message_id) turnMeta(li, null, { message_id: m.message_id });
+  }
+  return out;
+}
+
+function earlierButton() {
+  let b = $("load-earlier");
+  if (!b) {
+    b = el("button", { id: "load-earlier", type: "button", class: "link", onclick: () => loadHistory(current, historyBefore) }, "Load earlier messages");
+  }
+  return b;
+}
+
+// loadHistory shows a page of the thread's history above what is shown
+// (before: the cursor; null for the newest page).
+async function loadHistory(id, before) {
+  if (!id) return;
+  let h;
+  const q = "?limit=" + HISTORY_PAGE + (before ? "&before=" + encodeURIComponent(before) : "");
+  try { h = await api("GET", "/threads/" + encodeURIComponent(id) + "/messages" + q); } catch (e) { showError("Could not read the thread's messages: " + e.message); return; }
+  if (current !== id) return; // another thread was selected meanwhile
+  const log = $("log");
+  const old = log.querySelector("li.earlier");
+  if (old) old.remove();
+  const first = log.firstChild;
+  for (const li of historyItems(h.messages || [])) log.insertBefore(li, first);
+  historyBefore = h.next_before;
+  if (historyBefore) log.prepend(el("li", { class: "earlier" }, earlierButton()));
+  if (!before) { const last = log.lastElementChild; if (last) last.scrollIntoView({ block: "end" }); }
+  else if (first) first.scrollIntoView({ block: "start" });
+}
+
+// ---- end of history ----
 
 // approvalButtons: the thread asks before a tool writes (approval_required,
 // {"id","name","arguments"}). Every call waiting in a turn gets Approve and

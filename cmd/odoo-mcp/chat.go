@@ -29,8 +29,9 @@ ODOO_API_KEY alone works). The answer is streamed to standard output as it
 comes; tool calls, their results and notes go to standard error.
 
 With a message (the remaining arguments, or "-" to read it from standard
-input), sends it and exits. Without, keeps a prompt open: one message per
-line, until end of input or /quit.
+input), sends it and exits. Without, shows the last messages of an
+existing thread (--history) and keeps a prompt open: one message per line,
+until end of input or /quit.
 
 The thread is used as it is. With --model (or any other declaration flag)
 it is declared first: created if it does not exist, changed to match if it
@@ -46,6 +47,8 @@ type chatCmd struct {
 	out    io.Writer // the answer
 	info   io.Writer // everything else
 
+	history int // entries of an existing thread to show before the prompt
+
 	midLine bool // the answer's last line is not finished
 	// ask puts a question at the prompt and reads the answer (nil when
 	// messages come from the command line: approvals are then only shown).
@@ -58,6 +61,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	var (
 		serverURL, thread, model, embedding, system, tools string
 		temperature                                        float64
+		history                                            int
 	)
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -69,6 +73,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs.StringVar(&system, "system", "", "declare the thread with this system prompt")
 	fs.StringVar(&embedding, "embedding", "", "declare the thread with this Letta embedding handle")
 	fs.Float64Var(&temperature, "temperature", 0, "declare the thread with this temperature (0 to 2)")
+	fs.IntVar(&history, "history", 6, "at the prompt, first show this many of an existing thread's last messages (0: none; at most 200)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, chatUsage)
 		fs.PrintDefaults()
@@ -90,6 +95,9 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if urlErr != nil {
 		problems = append(problems, urlErr.Error())
 	}
+	if history < 0 || history > 200 {
+		problems = append(problems, "--history must be from 0 to 200")
+	}
 	cred := credentialFromEnv()
 	api, err := threadclient.New(serverURL, cred.Authorization(),
 		threadclient.Options{HTTPClient: &http.Client{Transport: http.DefaultTransport}, UserAgent: "odoo-mcp-chat/" + version})
@@ -104,7 +112,10 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return 2
 	}
 
-	c := &chatCmd{api: api, thread: thread, out: stdout, info: stderr}
+	c := &chatCmd{api: api, thread: thread, out: stdout, info: stderr, history: history}
+	if len(fs.Args()) > 0 {
+		c.history = 0 // one message: its answer alone
+	}
 
 	var spec *threads.Spec
 	if set["model"] || set["tools"] || set["system"] || set["embedding"] || set["temperature"] {
@@ -215,6 +226,7 @@ func (c *chatCmd) open(ctx context.Context, spec *threads.Spec) error {
 		}
 		if spec == nil {
 			fmt.Fprintf(c.info, "thread %s: %s\n", c.thread, describeThread(th))
+			c.recent(ctx)
 			return nil
 		}
 		spec.Model = th.Model
@@ -234,7 +246,49 @@ func (c *chatCmd) open(ctx context.Context, spec *threads.Spec) error {
 	for _, w := range th.Warnings {
 		fmt.Fprintf(c.info, "  warning: %s\n", w)
 	}
+	if !th.Created {
+		c.recent(ctx)
+	}
 	return nil
+}
+
+// recent shows the thread's last c.history entries, as the stream shows a
+// turn (the answer's text here, on the information side too). A history
+// that cannot be read is a note, not a failure.
+func (c *chatCmd) recent(ctx context.Context) {
+	if c.history <= 0 {
+		return
+	}
+	h, err := c.api.History(ctx, c.thread, c.history, "")
+	if err != nil {
+		c.note("(earlier messages not shown: %v)", err)
+		return
+	}
+	if len(h.Messages) == 0 {
+		return
+	}
+	if h.NextBefore != nil {
+		c.note("…")
+	}
+	for _, m := range h.Messages {
+		args, _ := json.Marshal(m.Arguments)
+		switch m.Role {
+		case threads.RoleUser:
+			c.note("you: %s", compact(m.Content, 200))
+		case threads.RoleAssistant:
+			c.note("agent: %s", compact(m.Content, 200))
+		case threads.RoleToolCall:
+			c.note("→ %s %s", m.Name, compact(string(args), 200))
+		case threads.RoleToolReturn:
+			status := "ok"
+			if m.Status != "success" {
+				status = m.Status
+			}
+			c.note("← %s %s: %s", m.Name, status, compact(m.Content, 200))
+		case threads.RoleApprovalRequired:
+			c.note("waiting for your approval: %s %s (send a message to drop it)", m.Name, compact(string(args), 200))
+		}
+	}
 }
 
 func describeThread(th *threads.Thread) string {

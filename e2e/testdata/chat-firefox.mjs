@@ -212,9 +212,25 @@ try {
     expect(out.created.includes("odoo_record_creator returned") && out.created.includes("Browser Test Ltd"), `answer after approval ${JSON.stringify(out.created)}`);
   });
 
-  // Firefox restores form controls' state on reload: the page must not come
-  // back with a live composer and no thread.
+  // A reload reopens the thread that was open, with its history drawn as
+  // it was live (the answered call folded, no approval buttons left).
   await step("reload", async () => {
+    await page.reload({ waitUntil: "load" });
+    await visible("#app");
+    await visible("::-p-xpath(//h2[@id='thread-title'][.='browser-2'])");
+    await visible("::-p-xpath(//li[contains(@class,'user')][contains(., 'call odoo_record_creator')])");
+    await visible("::-p-xpath(//details[@class='tool']//span[contains(., 'done')])");
+    expect((await page.$$(".approval")).length === 0, "an answered approval shows its buttons again after a reload");
+    const again = await page.evaluate(() => [...document.querySelectorAll(".msg.assistant")].pop().querySelector(".text").textContent);
+    expect(again === out.created, `the answer after a reload ${JSON.stringify(again)}, live ${JSON.stringify(out.created)}`);
+    const off = await page.evaluate(() => ["composer-input", "send", "delete-thread", "show-memory"].filter((id) => document.getElementById(id).disabled));
+    expect(off.length === 0, `disabled with the thread reopened: ${off.join(", ")}`);
+  });
+
+  // Firefox restores form controls' state on reload: a page that comes
+  // back with no thread must not have a live composer.
+  await step("reload with no thread to reopen", async () => {
+    await page.evaluate(() => sessionStorage.removeItem("thread"));
     await page.reload({ waitUntil: "load" });
     await visible("#app");
     await page.waitForSelector("::-p-xpath(//ul[@id='threads']//button[.='browser-1'])", { timeout: T });

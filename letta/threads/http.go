@@ -21,6 +21,7 @@ import (
 //	GET    /api/v1/threads                        the caller's threads (200)
 //	DELETE /api/v1/threads/{thread_id}            delete, idempotent (204)
 //	POST   /api/v1/threads/{thread_id}/messages   send, streamed (SSE) or JSON
+//	GET    /api/v1/threads/{thread_id}/messages   history, a page at a time (?limit=1..200&before=<next_before>)
 //	GET    /api/v1/models                         Letta's chat and embedding models
 //
 // Every route takes the same Odoo credentials as /mcp, checked by the
@@ -41,6 +42,7 @@ var routes = []struct {
 	{"GET /api/v1/threads/{thread_id}", "get", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleGet }},
 	{"DELETE /api/v1/threads/{thread_id}", "delete", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleDelete }},
 	{"POST /api/v1/threads/{thread_id}/messages", "message", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleMessage }},
+	{"GET /api/v1/threads/{thread_id}/messages", "history", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleHistory }},
 	{"POST /api/v1/threads/{thread_id}/approvals", "approvals", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleApprovals }},
 	{"GET /api/v1/tools", "tools", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleTools }},
 	{"GET /api/v1/usage", "usage", func(o *Orchestrator) func(http.ResponseWriter, *http.Request) error { return o.handleUsage }},

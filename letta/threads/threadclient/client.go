@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/odoo-mcp/odoo-mcp/internal/redact"
@@ -193,6 +194,28 @@ func (c *Client) Get(ctx context.Context, id string) (*threads.Thread, error) {
 		return nil, err
 	}
 	return &th, nil
+}
+
+// History returns a page of the thread's conversation (GET
+// /api/v1/threads/{id}/messages): the newest limit entries before the
+// cursor before ("" for the newest page), oldest first.
+func (c *Client) History(ctx context.Context, id string, limit int, before string) (*threads.History, error) {
+	q := url.Values{}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if before != "" {
+		q.Set("before", before)
+	}
+	path := threadPath(id) + "/messages"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var h threads.History
+	if err := c.doJSON(ctx, http.MethodGet, path, nil, &h); err != nil {
+		return nil, err
+	}
+	return &h, nil
 }
 
 // Declare creates the thread or changes it to match spec (PUT
