@@ -149,7 +149,7 @@ func serve(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) erro
 	log.Info("odoo-mcp serving", "mcp", base+"/mcp", "odoo", redact.URL(cfg.OdooURL), "db", cfg.OdooDB,
 		"protocol", cfg.OdooProtocol, "read_only", cfg.ReadOnly, "version", version)
 	if demo != nil {
-		printDemo(stdout, base, demo)
+		printDemo(stdout, base, demo, appCfg.Threads != nil)
 	}
 
 	errc := make(chan error, 1)
@@ -226,7 +226,9 @@ func startDemoOdoo(version string) (*demoOdoo, error) {
 
 func (d *demoOdoo) Close() { d.srv.Close() }
 
-func printDemo(w io.Writer, base string, d *demoOdoo) {
+// printDemo tells how to use the demo: the MCP endpoint and credentials,
+// an Inspector command, and (with Letta) the chat page and how to sign in.
+func printDemo(w io.Writer, base string, d *demoOdoo, chat bool) {
 	basic := func(login, key string) string {
 		return "Basic " + base64.StdEncoding.EncodeToString([]byte(login+":"+key))
 	}
@@ -239,6 +241,12 @@ odoo-mcp is serving a demo Odoo %s (in memory, database %q).
 `, d.Version, d.DB, base, basic(fakeodoo.AdminLogin, fakeodoo.AdminKey), basic(fakeodoo.DemoLogin, fakeodoo.DemoKey))
 	if d.Version >= "19" {
 		fmt.Fprintf(w, "  admin (19+):   Authorization: Bearer %s\n", fakeodoo.AdminKey)
+	}
+	if chat {
+		fmt.Fprintf(w, `
+Chat in a browser:  %s/chat
+  sign in as %q with the API key %s
+`, base, fakeodoo.AdminLogin, fakeodoo.AdminKey)
 	}
 	fmt.Fprintf(w, `
 Try it with MCP Inspector (Node 22):

@@ -6,13 +6,16 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 )
 
-// Listening on all addresses, the demo banner shows an address a browser
-// or client can use (127.0.0.1), not http://[::]:port.
-func TestDemoBannerShowsAUsableAddress(t *testing.T) {
+// demoBanner runs serve with args until its banner is printed, and returns
+// the banner.
+func demoBanner(t *testing.T, args ...string) string {
+	t.Helper()
 	clearEnv(t)
-	cfg, err := parseServeFlags([]string{"--demo", "--listen", ":0", "--log-level", "error"}, io.Discard)
+	cfg, err := parseServeFlags(append(args, "--log-level", "error"), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,8 +36,33 @@ func TestDemoBannerShowsAUsableAddress(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	b := banner.String()
+	return banner.String()
+}
+
+// Listening on all addresses, the demo banner shows an address a browser
+// or client can use (127.0.0.1), not http://[::]:port.
+func TestDemoBannerShowsAUsableAddress(t *testing.T) {
+	b := demoBanner(t, "--demo", "--listen", ":0")
 	if !strings.Contains(b, "MCP endpoint:  http://127.0.0.1:") || strings.Contains(b, "[::]") || strings.Contains(b, "0.0.0.0") {
 		t.Fatalf("banner:\n%s", b)
+	}
+}
+
+// With the demo Letta, the banner says where the chat page is and how to
+// sign in; without Letta there is no chat page to name.
+func TestDemoBannerNamesTheChatPage(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		chat bool
+	}{
+		{[]string{"--demo", "--listen", "127.0.0.1:0"}, false},
+		{[]string{"--demo", "--demo-letta", "--listen", "127.0.0.1:0"}, true},
+	} {
+		b := demoBanner(t, c.args...)
+		has := strings.Contains(b, "Chat in a browser:  http://127.0.0.1:") && strings.Contains(b, "/chat\n") &&
+			strings.Contains(b, `sign in as "`+fakeodoo.AdminLogin+`" with the API key `+fakeodoo.AdminKey)
+		if has != c.chat {
+			t.Errorf("%v: chat page named %v, want %v; banner:\n%s", c.args, has, c.chat, b)
+		}
 	}
 }
