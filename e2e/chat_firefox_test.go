@@ -21,19 +21,22 @@ import (
 // and the tool call shown, edit memory, approve a write, delete a thread, a
 // phone-sized view), done with the keyboard where a person would (Tab, Enter,
 // Shift+Enter, the skip link) with a visible focus ring at each stop, and a
-// reload. The checks are in e2e/testdata/chat-firefox.mjs; this test also
-// reads the results back from the API. Screenshots go to out/chat-firefox/
-// (ignored by git). Needs FIREFOX_PATH, FIREFOX_DRIVER_MODULES (a
-// node_modules with puppeteer-core) and CONFORMANCE_NODE (Node 22); .ci/run
-// sets all three.
+// reload; axe-core's WCAG 2.1 A and AA rules pass at each state of it, in
+// the light and the dark colour scheme. The checks are in
+// e2e/testdata/chat-firefox.mjs; this test also reads the results back from
+// the API. Screenshots go to out/chat-firefox/ (ignored by git). Needs
+// FIREFOX_PATH, FIREFOX_DRIVER_MODULES (a node_modules with puppeteer-core
+// and axe-core) and CONFORMANCE_NODE (Node 22); .ci/run sets all three.
 func TestChatPageInFirefox(t *testing.T) {
 	firefox, mods, node := os.Getenv("FIREFOX_PATH"), os.Getenv("FIREFOX_DRIVER_MODULES"), os.Getenv("CONFORMANCE_NODE")
 	if firefox == "" || mods == "" || node == "" {
 		requiredInCI(t)
-		t.Skip("set FIREFOX_PATH (apt-get install firefox-esr; /usr/bin/firefox-esr), FIREFOX_DRIVER_MODULES (a node_modules with puppeteer-core) and CONFORMANCE_NODE (Node 22) to test the chat page in Firefox; .ci/run does")
+		t.Skip("set FIREFOX_PATH (apt-get install firefox-esr; /usr/bin/firefox-esr), FIREFOX_DRIVER_MODULES (a node_modules with puppeteer-core and axe-core) and CONFORMANCE_NODE (Node 22) to test the chat page in Firefox; .ci/run does")
 	}
-	if _, err := os.Stat(filepath.Join(mods, "puppeteer-core", "package.json")); err != nil {
-		t.Fatalf("FIREFOX_DRIVER_MODULES=%s holds no puppeteer-core (npm install puppeteer-core there): %v", mods, err)
+	for _, m := range []string{"puppeteer-core", "axe-core"} {
+		if _, err := os.Stat(filepath.Join(mods, m, "package.json")); err != nil {
+			t.Fatalf("FIREFOX_DRIVER_MODULES=%s holds no %s (npm install %s there; .ci/run pins its version): %v", mods, m, m, err)
+		}
 	}
 	script, err := filepath.Abs("testdata/chat-firefox.mjs")
 	if err != nil {
@@ -60,26 +63,27 @@ func TestChatPageInFirefox(t *testing.T) {
 		t.Fatalf("node %s: %v\nstdout: %s\nstderr: %s", script, err, raw, stderr.String())
 	}
 	var out struct {
-		Error      string           `json:"error"`
-		Browser    string           `json:"browser"`
-		Steps      []string         `json:"steps"`
-		Ms         map[string]int64 `json:"ms"`
-		Answer     string           `json:"answer"`
-		ToolResult string           `json:"toolResult"`
-		Created    string           `json:"created"`
+		Error      string              `json:"error"`
+		Browser    string              `json:"browser"`
+		Steps      []string            `json:"steps"`
+		Ms         map[string]int64    `json:"ms"`
+		Axe        map[string][]string `json:"axe"`
+		Answer     string              `json:"answer"`
+		ToolResult string              `json:"toolResult"`
+		Created    string              `json:"created"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("the script's output is not its JSON: %v\n%s\nstderr: %s", err, raw, stderr.String())
 	}
-	t.Logf("%s; steps %v; ms %v", out.Browser, out.Steps, out.Ms)
+	t.Logf("%s; steps %v; ms %v; axe checked %d states", out.Browser, out.Steps, out.Ms, len(out.Axe))
 	if out.Error != "" {
 		t.Fatalf("in Firefox, after %v: %s (screenshot out/chat-firefox/failure.png)", out.Steps, out.Error)
 	}
 	if !strings.HasPrefix(out.Browser, "firefox/") {
 		t.Errorf("the browser driven is %q, not Firefox", out.Browser)
 	}
-	if len(out.Steps) == 0 || out.Steps[len(out.Steps)-1] != "phone" {
-		t.Errorf("the script stopped before its last step (phone): %v", out.Steps)
+	if len(out.Steps) == 0 || out.Steps[len(out.Steps)-1] != "dark colour scheme" {
+		t.Errorf("the script stopped before its last step (dark colour scheme): %v", out.Steps)
 	}
 	if !strings.Contains(out.Answer, "odoo_record_retriever returned") || !strings.Contains(out.ToolResult, "Acme Corporation") {
 		t.Errorf("answer %q, tool result %q", out.Answer, out.ToolResult)

@@ -3,19 +3,24 @@
 // download). Run by e2e/chat_firefox_test.go:
 //   node chat-firefox.mjs <base url> <login> <key> <screenshot dir>
 // with FIREFOX_PATH (the browser) and FIREFOX_DRIVER_MODULES (a node_modules
-// holding puppeteer-core). The same journey as TestChatPageInABrowser
-// (Chromium), plus the keyboard: tabbing through sign-in and the composer
-// with a visible focus ring, Enter to sign in, create, send and approve.
+// holding puppeteer-core and axe-core). The same journey as
+// TestChatPageInABrowser (Chromium), plus the keyboard: tabbing through
+// sign-in and the composer with a visible focus ring, Enter to sign in,
+// create, send and approve; and axe-core's WCAG 2.1 A and AA rules at each
+// state of the journey, then again in the dark colour scheme.
 // Every check throws on failure; prints one JSON object: the steps done, the
 // values read and, when a step failed, its error (and a failure.png).
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [base, login, key, shots] = process.argv.slice(2);
 const mods = process.env.FIREFOX_DRIVER_MODULES;
 const { default: puppeteer } = await import(pathToFileURL(path.join(mods, "puppeteer-core/lib/puppeteer/puppeteer-core.js")).href);
+// axe-core, the accessibility engine, from the same node_modules.
+const axeSource = await readFile(path.join(mods, "axe-core/axe.min.js"), "utf8");
 
-const out = { steps: [], browser: "", ms: {} };
+const out = { steps: [], browser: "", ms: {}, axe: {} };
 const T = 20000; // one wait's bound
 class Check extends Error {}
 const expect = (ok, what) => { if (!ok) throw new Check(what); };
@@ -61,19 +66,39 @@ const expectFocus = async (want, what) => {
   const ring = await focusRing();
   expect(ring === "", `${what}: ${ring}`);
 };
+// accessible: axe-core's WCAG 2.0 and 2.1 A and AA rules on the page as it
+// is now; any violation throws, listing the rule, its impact, the elements
+// (as selectors) and axe's help. axe's source is evaluated through WebDriver
+// BiDi (script.evaluate), which is the driver's, not page script: the page's
+// CSP (script-src 'self', no inline script) stays as served and still
+// applies to the page's own scripts, as the CSP listener above checks.
+const accessible = async (state) => {
+  const t0 = Date.now();
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      resultTypes: ["violations"],
+    });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ") + (n.failureSummary ? " (" + n.failureSummary.replace(/\s+/g, " ").trim() + ")" : "")) }));
+  });
+  out.axe[state] = found.map((v) => v.id + " " + v.nodes.length);
+  out.ms["axe: " + state] = Date.now() - t0;
+  expect(found.length === 0, `axe (WCAG 2.1 A, AA) on ${state}: ${found.length} rule(s) violated:\n` +
+    found.map((v) => `  ${v.id} (${v.impact}): ${v.help}\n` + v.nodes.map((n) => "    " + n).join("\n")).join("\n"));
+};
 const setValue = (sel, v) => page.$eval(sel, (e, v) => { e.value = v; }, v);
 
-try {
-  const t0 = Date.now();
+// launch starts Firefox (prefs: its settings, e.g. a dark colour scheme)
+// with one page watched for script errors and CSP violations.
+async function launch(prefs) {
   browser = await puppeteer.launch({
     browser: "firefox",
     executablePath: process.env.FIREFOX_PATH,
     headless: true,
     defaultViewport: { width: 1200, height: 760 },
-    extraPrefsFirefox: { "ui.prefersReducedMotion": 1 },
+    extraPrefsFirefox: { "ui.prefersReducedMotion": 1, ...prefs },
   });
-  out.browser = await browser.version();
-  out.ms.launch = Date.now() - t0;
   page = await browser.newPage();
   page.on("pageerror", (e) => problems.push("script error: " + e.message));
   page.on("console", (m) => { if (m.type() === "error") problems.push("console error: " + m.text()); });
@@ -81,6 +106,13 @@ try {
   await page.evaluateOnNewDocument(() => {
     document.addEventListener("securitypolicyviolation", (e) => console.error("CSP violation: " + e.violatedDirective + " " + e.blockedURI));
   });
+}
+
+try {
+  const t0 = Date.now();
+  await launch({});
+  out.browser = await browser.version();
+  out.ms.launch = Date.now() - t0;
   let confirmed = "";
   page.on("dialog", async (d) => { confirmed = d.message(); await d.accept(); });
 
@@ -92,6 +124,7 @@ try {
     expect(await page.$eval(".skip", (e) => e.offsetParent === null), "the skip link to the message box shows on the sign-in page");
     await expectFocus((a) => a.id === "login", "the sign-in page opens with the login focused");
     await shot("1-signin");
+    await accessible("the sign-in page");
   });
 
   // A wrong key is refused in words, not by the browser's own login prompt;
@@ -108,6 +141,7 @@ try {
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => document.getElementById("signin-error").textContent.includes("refused"), { timeout: T });
     expect(await page.$eval("#app", (e) => e.hidden), "the app shows after a wrong key");
+    await accessible("the sign-in page with its error");
   });
 
   await step("sign in", async () => {
@@ -163,8 +197,11 @@ try {
     await page.waitForFunction(() => document.activeElement && document.activeElement.id === "composer-input" && !document.getElementById("send").disabled, { timeout: T });
     await expectFocus((a) => a.id === "composer-input", "after the answer");
     out.toolSummary = await text(".msg.assistant details.tool summary");
+    await page.waitForFunction(() => /tokens in \d+ turns/.test(document.getElementById("thread-usage").textContent), { timeout: T });
+    await accessible("a thread with a streamed tool call, folded");
     await page.click(".msg.assistant details.tool summary");
     await visible(".msg.assistant details.tool div:last-child pre");
+    await accessible("a thread with a streamed tool call, unfolded");
     out.toolResult = await text(".msg.assistant details.tool div:last-child pre");
     out.answer = await text(".msg.assistant .text");
     expect(out.toolSummary.includes("odoo_record_retriever") && out.toolSummary.includes("done"), `tool call shown as ${JSON.stringify(out.toolSummary)}`);
@@ -187,6 +224,7 @@ try {
     await page.click("::-p-xpath(//button[normalize-space()='Save human'])");
     await visible("::-p-xpath(//span[@role='status'][contains(., 'Saved')])");
     await shot("3-memory");
+    await accessible("the memory panel open");
   });
 
   // A write waits for the user: Approve (Enter on the focused button) runs
@@ -205,6 +243,7 @@ try {
     await page.waitForFunction(() => document.activeElement && document.activeElement.textContent === "Approve", { timeout: T });
     await expectFocus((a) => a.text === "Approve", "the approval");
     await shot("4-approval");
+    await accessible("the approval buttons shown");
     await page.keyboard.press("Enter");
     await visible("::-p-xpath(//details[@class='tool']//span[contains(., 'done')])");
     await page.waitForFunction(() => [...document.querySelectorAll(".msg.assistant")].pop().querySelector(".meta"), { timeout: T });
@@ -270,10 +309,41 @@ try {
     await page.keyboard.press("Enter");
     await visible("#side");
     expect((await page.$eval("#toggle-side", (e) => e.getAttribute("aria-expanded"))) === "true", "aria-expanded stays false");
+    await accessible("a phone, the thread list open");
     await page.click("::-p-xpath(//ul[@id='threads']//button[.='browser-2'])");
     await visible("::-p-xpath(//h2[@id='thread-title'][.='browser-2'])");
     expect(await page.$eval("#side", (e) => getComputedStyle(e).display === "none"), "the thread list stays open after choosing a thread");
     await shot("6-phone");
+    await accessible("a phone, a thread open");
+  });
+
+  // The page's dark colours (prefers-color-scheme: dark) get the same
+  // checks: Firefox takes the scheme as a setting at launch (BiDi has no
+  // media emulation), so a second Firefox, signed in again.
+  await step("dark colour scheme", async () => {
+    await browser.close();
+    await launch({ "layout.css.prefers-color-scheme.content-override": 0 });
+    await page.goto(base + "/chat/", { waitUntil: "load" });
+    await visible("#login");
+    expect(await page.evaluate(() => matchMedia("(prefers-color-scheme: dark)").matches), "Firefox does not prefer the dark scheme");
+    await accessible("the sign-in page, dark");
+    await page.keyboard.type(login);
+    await page.focus("#apikey");
+    await page.keyboard.type(key);
+    await page.keyboard.press("Enter");
+    await page.click("::-p-xpath(//ul[@id='threads']//button[.='browser-2'])");
+    await visible("::-p-xpath(//details[@class='tool']//span[contains(., 'done')])");
+    await page.click(".msg.assistant details.tool summary");
+    await page.click("#show-memory");
+    await visible("#block-human");
+    await page.focus("#composer-input");
+    await page.keyboard.type('call odoo_record_creator {"model":"res.partner","fields":[{"field":"name","value":"Dark Ltd"}]}');
+    await page.keyboard.press("Enter");
+    await visible("::-p-xpath(//div[@class='approval']//button[.='Approve'])");
+    await shot("7-dark");
+    await accessible("a thread with a tool call unfolded, the memory panel and an approval, dark");
+    await page.setViewport({ width: 390, height: 844 });
+    await accessible("a phone, dark");
   });
 } catch (e) {
   out.error = (e.step ? e.step + ": " : "") + (e instanceof Check ? e.message : String(e.stack || e));
