@@ -320,7 +320,10 @@ async function loadCatalog() {
     const fs = $("new-tools");
     fs.querySelectorAll("label").forEach((n) => n.remove());
     for (const t of tools.tools) {
-      fs.append(el("label", {}, el("input", { type: "checkbox", value: t.name, checked: t.read_only }), t.name + (t.read_only ? "" : " (writes)")));
+      // A line may break after each "_" of the name (one long word, wider
+      // than the thread list) rather than in the middle of a word.
+      const name = t.name.split("_").flatMap((p, i, all) => (i < all.length - 1 ? [p + "_", el("wbr")] : [p]));
+      fs.append(el("label", {}, el("input", { type: "checkbox", value: t.name, checked: t.read_only }), el("span", {}, ...name, t.read_only ? "" : " (writes)")));
     }
   } catch (e) { showError("Could not read the models and tools: " + e.message); }
   $("new-id").value = "chat-" + new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "");

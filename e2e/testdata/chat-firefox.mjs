@@ -86,7 +86,47 @@ const accessible = async (state) => {
   out.ms["axe: " + state] = Date.now() - t0;
   expect(found.length === 0, `axe (WCAG 2.1 A, AA) on ${state}: ${found.length} rule(s) violated:\n` +
     found.map((v) => `  ${v.id} (${v.impact}): ${v.help}\n` + v.nodes.map((n) => "    " + n).join("\n")).join("\n"));
+  const fields = await fieldContrast();
+  expect(fields.length === 0, `on ${state}, the form fields' contrast (WCAG 1.4.3, 1.4.11):\n    ${fields.join("\n    ")}`);
 };
+// fieldContrast: what axe does not check on the page's text fields. A field
+// is drawn as its border on the page (its inside has the page's colour), so
+// WCAG 1.4.11 wants that border at 3:1 against the inside and the outside;
+// and the placeholder is text (1.4.3, 4.5:1; browsers draw it faded by
+// default). Firefox computes ::placeholder's style; the backgrounds here are
+// opaque (the first coloured ancestor is the one seen).
+const fieldContrast = () => page.evaluate(() => {
+  const rgba = (c) => {
+    let m = c.match(/^rgba?\(([\d.]+),? ([\d.]+),? ([\d.]+)(?:,? \/? ?([\d.]+))?\)$/);
+    if (m) return [+m[1], +m[2], +m[3], m[4] === undefined ? 1 : +m[4]];
+    m = c.match(/^color\(srgb ([\d.e-]+) ([\d.e-]+) ([\d.e-]+)(?: \/ ([\d.]+))?\)$/);
+    if (m) return [m[1] * 255, m[2] * 255, m[3] * 255, m[4] === undefined ? 1 : +m[4]];
+    throw new Error("fieldContrast: a colour it cannot read: " + c);
+  };
+  const over = (f, b) => [0, 1, 2].map((i) => f[i] * f[3] + b[i] * (1 - f[3])).concat(1);
+  const lum = (c) => { const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const hex = (c) => "#" + c.slice(0, 3).map((v) => Math.round(v).toString(16).padStart(2, "0")).join("");
+  const behind = (e) => { for (let n = e; n; n = n.parentElement) { const c = rgba(getComputedStyle(n).backgroundColor); if (c[3] > 0) return c; } return [255, 255, 255, 1]; };
+  const bad = [];
+  for (const e of document.querySelectorAll("input:not([type=checkbox]):not([type=radio]), textarea, select")) {
+    if (!e.offsetParent && getComputedStyle(e).position !== "fixed") continue; // not shown
+    const s = getComputedStyle(e);
+    const name = "#" + e.id;
+    const inside = over(rgba(s.backgroundColor), behind(e.parentElement));
+    const outside = behind(e.parentElement);
+    const border = over(rgba(s.borderTopColor), outside);
+    const rb = Math.min(ratio(border, inside), ratio(border, outside));
+    if (rb < 3) bad.push(`${name}: border ${hex(border)} is ${rb.toFixed(2)}:1 against ${hex(inside)} / ${hex(outside)} (want 3:1)`);
+    if (e.placeholder) {
+      const ps = getComputedStyle(e, "::placeholder");
+      const ph = over([...rgba(ps.color).slice(0, 3), rgba(ps.color)[3] * parseFloat(ps.opacity)], inside);
+      const rp = ratio(ph, inside);
+      if (rp < 4.5) bad.push(`${name}: placeholder ${hex(ph)} is ${rp.toFixed(2)}:1 against ${hex(inside)} (want 4.5:1)`);
+    }
+  }
+  return bad;
+});
 const setValue = (sel, v) => page.$eval(sel, (e, v) => { e.value = v; }, v);
 
 // launch starts Firefox (prefs: its settings, e.g. a dark colour scheme)
