@@ -153,12 +153,7 @@ func (c *reqCtx) listRuns() {
 	}
 	slices.SortFunc(all, func(a, b *runRec) int { return int(a.seq - b.seq) })
 	all = pageAfter(all, func(x *runRec) string { return x.ID }, q.Get("after"), limit)
-	out := make([]any, len(all))
-	for i, r := range all {
-		out[i] = c.s.runJSON(r)
-	}
-	c.s.mu.Unlock()
-	writeJSON(c.w, http.StatusOK, out)
+	writeListLocked(c, all, c.s.runJSON)
 }
 
 // listSteps serves GET /v1/steps/ (filters agent_id, start_date, end_date).
@@ -200,12 +195,7 @@ func (c *reqCtx) listSteps() {
 	}
 	slices.SortFunc(all, func(a, b *stepRec) int { return int(a.seq - b.seq) })
 	all = pageAfter(all, func(x *stepRec) string { return x.ID }, q.Get("after"), limit)
-	out := make([]any, len(all))
-	for i, st := range all {
-		out[i] = c.s.stepJSON(st)
-	}
-	c.s.mu.Unlock()
-	writeJSON(c.w, http.StatusOK, out)
+	writeListLocked(c, all, c.s.stepJSON)
 }
 
 // listRunSteps serves GET /v1/runs/{run_id}/steps (both versions; order
@@ -234,12 +224,7 @@ func (c *reqCtx) listRunSteps() {
 		slices.Reverse(all)
 	}
 	all = pageAfter(all, func(x *stepRec) string { return x.ID }, q.Get("after"), limit)
-	out := make([]any, len(all))
-	for i, st := range all {
-		out[i] = c.s.stepJSON(st)
-	}
-	c.s.mu.Unlock()
-	writeJSON(c.w, http.StatusOK, out)
+	writeListLocked(c, all, c.s.stepJSON)
 }
 
 // stepFeedback serves PATCH /v1/steps/{step_id}/feedback: NEW reads the
