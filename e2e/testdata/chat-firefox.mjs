@@ -371,6 +371,8 @@ try {
     await page.focus("#apikey");
     await page.keyboard.type(key);
     await page.keyboard.press("Enter");
+    // The list is loaded after sign-in: wait for it before choosing.
+    await visible("::-p-xpath(//ul[@id='threads']//button[.='browser-2'])");
     await page.click("::-p-xpath(//ul[@id='threads']//button[.='browser-2'])");
     await visible("::-p-xpath(//details[@class='tool']//span[contains(., 'done')])");
     await page.click(".msg.assistant details.tool summary");
