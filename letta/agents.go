@@ -269,21 +269,13 @@ func (c *Client) CreateAgent(ctx context.Context, r CreateAgentRequest) (*Agent,
 			return nil, err
 		}
 	}
-	var a Agent
-	if err := c.do(ctx, http.MethodPost, "/v1/agents/", nil, body, &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return doInto[Agent](ctx, c, http.MethodPost, "/v1/agents/", nil, body)
 }
 
 // GetAgent returns an agent (GET /v1/agents/{id}); Letta answers 404
 // (IsNotFound) for an unknown id, and NEW 422 for a malformed one.
 func (c *Client) GetAgent(ctx context.Context, agentID string) (*Agent, error) {
-	var a Agent
-	if err := c.do(ctx, http.MethodGet, escapedPath("/v1/agents/%s", agentID), nil, nil, &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return doInto[Agent](ctx, c, http.MethodGet, escapedPath("/v1/agents/%s", agentID), nil, nil)
 }
 
 // ListAgentsOptions filter ListAgents.
@@ -345,11 +337,7 @@ func (c *Client) ModifyAgent(ctx context.Context, agentID string, r ModifyAgentR
 			return nil, err
 		}
 	}
-	var a Agent
-	if err := c.do(ctx, http.MethodPatch, escapedPath("/v1/agents/%s", agentID), nil, body, &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return doInto[Agent](ctx, c, http.MethodPatch, escapedPath("/v1/agents/%s", agentID), nil, body)
 }
 
 // DeleteAgent deletes an agent (its memory blocks and tools stay).

@@ -131,11 +131,7 @@ func (c *Client) GetAgentInclude(ctx context.Context, agentID string, include ..
 	for _, inc := range include {
 		q.Add("include", inc)
 	}
-	var a Agent
-	if err := c.do(ctx, http.MethodGet, escapedPath("/v1/agents/%s", agentID), q, nil, &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return doInto[Agent](ctx, c, http.MethodGet, escapedPath("/v1/agents/%s", agentID), q, nil)
 }
 
 // HasClientTools reports whether the server takes client_tools and

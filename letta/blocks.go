@@ -26,20 +26,12 @@ type CreateBlockRequest struct {
 
 // CreateBlock creates a block that belongs to no agent yet.
 func (c *Client) CreateBlock(ctx context.Context, r CreateBlockRequest) (*Block, error) {
-	var b Block
-	if err := c.do(ctx, http.MethodPost, "/v1/blocks/", nil, r, &b); err != nil {
-		return nil, err
-	}
-	return &b, nil
+	return doInto[Block](ctx, c, http.MethodPost, "/v1/blocks/", nil, r)
 }
 
 // GetBlock returns a block (404: IsNotFound).
 func (c *Client) GetBlock(ctx context.Context, blockID string) (*Block, error) {
-	var b Block
-	if err := c.do(ctx, http.MethodGet, escapedPath("/v1/blocks/%s", blockID), nil, nil, &b); err != nil {
-		return nil, err
-	}
-	return &b, nil
+	return doInto[Block](ctx, c, http.MethodGet, escapedPath("/v1/blocks/%s", blockID), nil, nil)
 }
 
 // ModifyBlockRequest changes a block; nil fields stay.
@@ -52,11 +44,7 @@ type ModifyBlockRequest struct {
 // ModifyBlock updates a block (PATCH /v1/blocks/{id}), for every agent
 // holding it.
 func (c *Client) ModifyBlock(ctx context.Context, blockID string, r ModifyBlockRequest) (*Block, error) {
-	var b Block
-	if err := c.do(ctx, http.MethodPatch, escapedPath("/v1/blocks/%s", blockID), nil, r, &b); err != nil {
-		return nil, err
-	}
-	return &b, nil
+	return doInto[Block](ctx, c, http.MethodPatch, escapedPath("/v1/blocks/%s", blockID), nil, r)
 }
 
 // DeleteBlock deletes a block; Letta detaches it from every agent.
@@ -136,11 +124,7 @@ type CreateIdentityRequest struct {
 // CreateIdentity creates an identity; an existing identifier key answers
 // 409 (IsConflict).
 func (c *Client) CreateIdentity(ctx context.Context, r CreateIdentityRequest) (*Identity, error) {
-	var i Identity
-	if err := c.do(ctx, http.MethodPost, "/v1/identities/", nil, r, &i); err != nil {
-		return nil, err
-	}
-	return &i, nil
+	return doInto[Identity](ctx, c, http.MethodPost, "/v1/identities/", nil, r)
 }
 
 // FindIdentities lists the identities with an identifier key ("": all).
@@ -161,11 +145,7 @@ type ModifyIdentityRequest struct {
 
 // ModifyIdentity updates an identity (PATCH /v1/identities/{id}).
 func (c *Client) ModifyIdentity(ctx context.Context, identityID string, r ModifyIdentityRequest) (*Identity, error) {
-	var i Identity
-	if err := c.do(ctx, http.MethodPatch, escapedPath("/v1/identities/%s", identityID), nil, r, &i); err != nil {
-		return nil, err
-	}
-	return &i, nil
+	return doInto[Identity](ctx, c, http.MethodPatch, escapedPath("/v1/identities/%s", identityID), nil, r)
 }
 
 // PromptsFollowBlocks tells whether the agents holding a block see its new

@@ -384,6 +384,15 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	return c.doTimeout(ctx, c.opts.Timeout, method, path, q, body, out)
 }
 
+// doInto is do for a call whose answer is one T.
+func doInto[T any](ctx context.Context, c *Client, method, path string, q url.Values, body any) (*T, error) {
+	var v T
+	if err := c.do(ctx, method, path, q, body, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 func (c *Client) doTimeout(ctx context.Context, timeout time.Duration, method, path string, q url.Values, body, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

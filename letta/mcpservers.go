@@ -318,11 +318,7 @@ func (c *Client) ListMCPServerLiveTools(ctx context.Context, serverName string) 
 // tools; on NEW it works but creates no server↔tool link, so NEW uses
 // SyncMCPServerTools. OLD answers 400 for an INVALID schema.
 func (c *Client) AddMCPTool(ctx context.Context, serverName, toolName string) (*Tool, error) {
-	var t Tool
-	if err := c.do(ctx, http.MethodPost, escapedPath("/v1/tools/mcp/servers/%s/%s", serverName, toolName), nil, nil, &t); err != nil {
-		return nil, err
-	}
-	return &t, nil
+	return doInto[Tool](ctx, c, http.MethodPost, escapedPath("/v1/tools/mcp/servers/%s/%s", serverName, toolName), nil, nil)
 }
 
 // SyncMCPServerTools brings srv's Letta tools in line with what the MCP

@@ -196,18 +196,10 @@ type ContextWindow struct {
 
 // GetContextWindow returns how full the agent's context window is.
 func (c *Client) GetContextWindow(ctx context.Context, agentID string) (*ContextWindow, error) {
-	var cw ContextWindow
-	if err := c.do(ctx, http.MethodGet, escapedPath("/v1/agents/%s/context", agentID), nil, nil, &cw); err != nil {
-		return nil, err
-	}
-	return &cw, nil
+	return doInto[ContextWindow](ctx, c, http.MethodGet, escapedPath("/v1/agents/%s/context", agentID), nil, nil)
 }
 
 // GetStep returns one step (404: IsNotFound).
 func (c *Client) GetStep(ctx context.Context, stepID string) (*Step, error) {
-	var s Step
-	if err := c.do(ctx, http.MethodGet, escapedPath("/v1/steps/%s", stepID), nil, nil, &s); err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return doInto[Step](ctx, c, http.MethodGet, escapedPath("/v1/steps/%s", stepID), nil, nil)
 }

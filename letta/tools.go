@@ -87,11 +87,7 @@ func (c *Client) listTools(ctx context.Context, q url.Values) ([]Tool, error) {
 
 // GetTool returns one tool (GET /v1/tools/{id}).
 func (c *Client) GetTool(ctx context.Context, toolID string) (*Tool, error) {
-	var t Tool
-	if err := c.do(ctx, http.MethodGet, escapedPath("/v1/tools/%s", toolID), nil, nil, &t); err != nil {
-		return nil, err
-	}
-	return &t, nil
+	return doInto[Tool](ctx, c, http.MethodGet, escapedPath("/v1/tools/%s", toolID), nil, nil)
 }
 
 // AttachTool attaches a tool to an agent (idempotent). The answer (an
