@@ -11,13 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	gomcp "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/internal/lockedbuf"
 )
 
 // `odoo-mcp stdio`: the binary started by an MCP client, as a desktop
@@ -34,24 +34,6 @@ func hermeticEnv(env ...string) []string {
 		out = append(out, kv)
 	}
 	return append(out, env...)
-}
-
-// syncBuffer is a bytes.Buffer safe for a process writing and a test reading.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func startFakeOdoo(t *testing.T, version string) *httptest.Server {
@@ -248,3 +230,6 @@ func TestStdioStartupProblems(t *testing.T) {
 		})
 	}
 }
+
+// syncBuffer is a buffer the server writes while the test reads.
+type syncBuffer = lockedbuf.Buffer

@@ -1,7 +1,6 @@
 package mcp
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/internal/lockedbuf"
 	"github.com/odoo-mcp/odoo-mcp/limits"
 	"github.com/odoo-mcp/odoo-mcp/odoorpc"
 	"github.com/odoo-mcp/odoo-mcp/tools"
@@ -289,22 +288,7 @@ func TestRateLimitPerUser(t *testing.T) {
 }
 
 // syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
+type syncBuffer = lockedbuf.Buffer
 
 // TestAuditLine: one structured line per tool call with who, tool, model,
 // records touched, outcome and duration; never values or secrets.

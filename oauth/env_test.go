@@ -19,6 +19,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 	"github.com/odoo-mcp/odoo-mcp/httpapp"
+	"github.com/odoo-mcp/odoo-mcp/internal/lockedbuf"
 	"github.com/odoo-mcp/odoo-mcp/mcp"
 	"github.com/odoo-mcp/odoo-mcp/oauth"
 	"github.com/odoo-mcp/odoo-mcp/oauth/oauthtest"
@@ -52,18 +53,6 @@ func (c *clock) Add(d time.Duration) {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func newEnv(t *testing.T, mutate ...func(*oauth.Config)) *env {
 	t.Helper()
@@ -198,3 +187,6 @@ func (e *env) post(t *testing.T, authorization, body string) *http.Response {
 }
 
 const listBody = `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`
+
+// syncBuffer is a buffer the server writes while the test reads.
+type syncBuffer = lockedbuf.Buffer

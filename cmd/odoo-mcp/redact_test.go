@@ -1,35 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net/http/httptest"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
+	"github.com/odoo-mcp/odoo-mcp/internal/lockedbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe to write from a server goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // A password in ODOO_URL (a Basic-auth proxy in front of Odoo) never shows
 // in a log line or an output: start-up logs, stdio, doctor, errors, config.
@@ -121,3 +102,6 @@ func TestPasswordInOdooURLIsNeverShown(t *testing.T) {
 
 // waitABit yields while a server starts.
 func waitABit() { runtime.Gosched(); time.Sleep(time.Millisecond) }
+
+// syncBuffer is a buffer the server writes while the test reads.
+type syncBuffer = lockedbuf.Buffer

@@ -34,7 +34,6 @@
 package realletta
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -53,6 +52,7 @@ import (
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/fakellm"
+	"github.com/odoo-mcp/odoo-mcp/internal/lockedbuf"
 	"github.com/odoo-mcp/odoo-mcp/internal/testbin"
 )
 
@@ -481,8 +481,10 @@ func startPostgres(venv string) (*postgres, error) {
 	if err := asPostgresUser(p.cmd); err != nil {
 		return nil, err
 	}
-	var logs bytes.Buffer
-	p.cmd.Stdout, p.cmd.Stderr = &lockedBuf{b: &logs}, &lockedBuf{b: &logs}
+	// One writer for both: exec then hands PostgreSQL one descriptor, and
+	// its output is named when it does not start.
+	logs := &lockedbuf.Buffer{Max: 1 << 20}
+	p.cmd.Stdout, p.cmd.Stderr = logs, logs
 	if err := p.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -497,29 +499,15 @@ func startPostgres(venv string) (*postgres, error) {
 		select {
 		case <-p.exited:
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("postgres exited during start")
+			return nil, fmt.Errorf("postgres exited during start:\n%s", tail(logs.String(), 4000))
 		default:
 		}
 		if time.Now().After(deadline) {
 			p.stop()
-			return nil, fmt.Errorf("postgres did not accept connections within 60 s")
+			return nil, fmt.Errorf("postgres did not accept connections within 60 s:\n%s", tail(logs.String(), 4000))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  *bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.b.Len() > 1<<20 {
-		return len(p), nil
-	}
-	return l.b.Write(p)
 }
 
 func (p *postgres) psql(db, sql string) error {

@@ -6,9 +6,7 @@
 package testbin
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/lockedbuf"
 )
 
 var (
@@ -74,24 +74,15 @@ type Process struct {
 	exited chan struct{} // closed when the process has exited
 	err    error         // its exit error, valid once exited is closed
 	grace  time.Duration
-	mu     sync.Mutex
-	stdout bytes.Buffer
-	stderr bytes.Buffer
+	stdout lockedbuf.Buffer
+	stderr lockedbuf.Buffer
 }
 
 // Logs returns everything the process wrote to stderr (its log) so far.
-func (p *Process) Logs() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.String()
-}
+func (p *Process) Logs() string { return p.stderr.String() }
 
 // Stdout returns everything the process wrote to stdout so far.
-func (p *Process) Stdout() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stdout.String()
-}
+func (p *Process) Stdout() string { return p.stdout.String() }
 
 // Exited is closed when the process has exited; ExitErr is then its
 // exit error.
@@ -121,17 +112,6 @@ func (p *Process) Stop() {
 		p.cmd.Process.Kill()
 		<-p.exited
 	}
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
 }
 
 // Options say how to run `odoo-mcp serve`.
@@ -165,8 +145,7 @@ func Serve(t testing.TB, o Options) *Process {
 	p := &Process{URL: "http://" + o.Addr, exited: make(chan struct{}), grace: o.StopGrace}
 	p.cmd = exec.Command(o.Bin, append([]string{"serve", "--listen", o.Addr, "--log-format", "json", "--log-level", "debug"}, o.Args...)...)
 	p.cmd.Env = append(os.Environ(), o.Env...)
-	p.cmd.Stdout = lockedWriter{&p.mu, &p.stdout}
-	p.cmd.Stderr = lockedWriter{&p.mu, &p.stderr}
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

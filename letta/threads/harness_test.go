@@ -20,6 +20,7 @@ import (
 	"github.com/odoo-mcp/odoo-mcp/fakeletta"
 	"github.com/odoo-mcp/odoo-mcp/fakeodoo"
 	"github.com/odoo-mcp/odoo-mcp/httpapp"
+	"github.com/odoo-mcp/odoo-mcp/internal/lockedbuf"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/lettaspec"
 	"github.com/odoo-mcp/odoo-mcp/limits"
@@ -272,23 +273,6 @@ func (r *recordingValidator) failures() []string {
 	return append([]string(nil), r.errs...)
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func basic(login, key string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(login+":"+key))
 }
@@ -474,3 +458,6 @@ func ptr[T any](v T) *T { return &v }
 func (e *env) appWithThreads(o *Orchestrator) http.Handler {
 	return httpapp.New(httpapp.Config{Threads: o, Auth: e.authn})
 }
+
+// lockedBuffer is a buffer the server writes while the test reads.
+type lockedBuffer = lockedbuf.Buffer
