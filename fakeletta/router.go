@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/statuswriter"
 )
 
 // route is one FastAPI route of Letta.
@@ -18,7 +20,7 @@ type route struct {
 // reqCtx carries one request through its handler.
 type reqCtx struct {
 	s      *Server
-	w      *statusWriter
+	w      *statuswriter.Writer
 	r      *http.Request
 	body   []byte
 	params map[string]string

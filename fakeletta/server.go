@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/statuswriter"
 )
 
 // Versions the fake can play.
@@ -151,20 +153,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = r.Body.Close()
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &statuswriter.Writer{ResponseWriter: w}
 	idx := s.record(r, body)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
-				s.setStatus(idx, sw.status)
+				s.setStatus(idx, sw.Status)
 				panic(v)
 			}
 			s.log.Error("fakeletta: handler panic", "panic", v, "path", r.URL.Path)
-			if !sw.wrote {
+			if sw.Status == 0 {
 				s.internalError(sw)
 			}
 		}
-		s.setStatus(idx, sw.status)
+		s.setStatus(idx, sw.Status)
 	}()
 
 	if !s.authorized(r) {
@@ -264,35 +266,3 @@ func (s *Server) ResetRequests() {
 	defer s.mu.Unlock()
 	s.requests = nil
 }
-
-// statusWriter remembers the status code and whether anything was written;
-// it passes Flush through so that streams work.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.status = code
-		w.wrote = true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if !w.wrote {
-		w.status = http.StatusOK
-		w.wrote = true
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -4,13 +4,15 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/statuswriter"
 )
 
 // streamWriter writes one SSE response in Letta's format and applies the
 // stream faults. It is the runSink of a streaming request.
 type streamWriter struct {
 	s        *Server
-	w        *statusWriter
+	w        *statuswriter.Writer
 	r        *http.Request
 	render   *msgRenderer
 	tokens   bool            // token streaming (fragments)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/odoo-mcp/odoo-mcp/internal/statuswriter"
 )
 
 // Options configure a Server.
@@ -108,32 +110,6 @@ func (s *Server) nextID(prefix string) string {
 	return fmt.Sprintf("%s%06d", prefix, s.seq)
 }
 
-// recorder captures the status a handler wrote.
-type recorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-func (r *recorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
 // ServeHTTP routes a request and records it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
@@ -141,17 +117,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "reading the body: "+err.Error(), "", "")
 		return
 	}
-	rec := &recorder{ResponseWriter: w}
+	rec := &statuswriter.Writer{ResponseWriter: w}
 	defer func() {
 		if p := recover(); p != nil {
 			// A script or encoder bug must not kill the client's connection silently.
 			s.opts.Logger.Error("fakellm: handler panic", "panic", fmt.Sprint(p), "path", r.URL.Path)
-			if rec.status == 0 {
+			if rec.Status == 0 {
 				writeError(rec, http.StatusInternalServerError, "server_error", fmt.Sprint(p), "", "")
 			}
 		}
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Status: rec.status})
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Status: rec.Status})
 		s.mu.Unlock()
 	}()
 	path := strings.TrimSuffix(r.URL.Path, "/")

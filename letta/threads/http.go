@@ -12,6 +12,7 @@ import (
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
 	"github.com/odoo-mcp/odoo-mcp/internal/httperr"
+	"github.com/odoo-mcp/odoo-mcp/internal/statuswriter"
 )
 
 // The thread API, mounted by the HTTP application under /api/v1:
@@ -92,38 +93,15 @@ func (o *Orchestrator) counted(op string, next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statuswriter.Writer{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		status := sw.status
+		status := sw.Status
 		if status == 0 {
 			status = http.StatusOK
 		}
 		o.opts.Metrics.ThreadOperation(op, status)
 	})
 }
-
-// statusWriter remembers the status written; Unwrap lets
-// http.ResponseController reach the connection (flushes of the stream).
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func identity(r *http.Request) *auth.Identity { return auth.IdentityFrom(r.Context()) }
 
