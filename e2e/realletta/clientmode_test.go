@@ -34,28 +34,11 @@ func TestClientToolsRoundTrip(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("POST message: %d %s", status, body)
 	}
-	var names []string
-	var gotCalls []call
-	returns := map[string]map[string]any{}
-	var answer strings.Builder
-	dones := 0
-	for _, ev := range parseSSE(t, body) {
-		names = append(names, ev.name)
-		switch ev.name {
-		case "tool_call":
-			args, _ := ev.data["arguments"].(map[string]any)
-			gotCalls = append(gotCalls, call{ev.data["name"].(string), args})
-		case "tool_return":
-			returns[ev.data["name"].(string)] = ev.data
-		case "content":
-			answer.WriteString(ev.data["text"].(string))
-		case "done":
-			dones++
-			if ev.data["finish_reason"] != "stop" {
-				t.Errorf("done %v", ev.data)
-			}
-		case "error":
-			t.Errorf("error event: %v", ev.data)
+	tr := readTurn(t, body)
+	names, gotCalls, returns, dones := tr.events, tr.calls, tr.returns, len(tr.dones)
+	for _, d := range tr.dones {
+		if d["finish_reason"] != "stop" {
+			t.Errorf("done %v", d)
 		}
 	}
 	if len(gotCalls) != len(calls) || dones != 1 || names[len(names)-1] != "done" {
@@ -78,8 +61,8 @@ func TestClientToolsRoundTrip(t *testing.T) {
 	if !strings.Contains(retrieved, partner) {
 		t.Errorf("the retriever's result lacks the created partner: %s", retrieved)
 	}
-	if want := "The retriever said: " + retrieved; answer.String() != want {
-		t.Errorf("answer %q, want %q", answer.String(), want)
+	if want := "The retriever said: " + retrieved; tr.answer != want {
+		t.Errorf("answer %q, want %q", tr.answer, want)
 	}
 	if !strings.Contains(p.Logs(), `"via":"letta_client_tool"`) {
 		t.Error("no audit line says the call came as a Letta client tool")

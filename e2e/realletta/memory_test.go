@@ -77,39 +77,20 @@ func memoryInsertArgs(t *testing.T, l *realletta.Server, agentID, label, text st
 	return nil
 }
 
-// turn is what one message's stream said.
-type turn struct {
-	events    []string
-	usage     map[string]any
-	messageID string
-	answer    string
-}
-
+// sendMessage posts content to a thread and reads the turn, which must
+// end with done/stop and name its message and usage.
 func sendMessage(t *testing.T, p *odooMCP, auth, thread, content string) turn {
 	t.Helper()
 	status, body := do(t, http.MethodPost, p.URL+"/api/v1/threads/"+thread+"/messages", auth, `{"content":`+jsonString(content)+`}`)
 	if status != http.StatusOK {
 		t.Fatalf("POST message to %s: %d %s", thread, status, body)
 	}
-	var tr turn
-	var answer strings.Builder
-	for _, ev := range parseSSE(t, body) {
-		tr.events = append(tr.events, ev.name)
-		switch ev.name {
-		case "usage":
-			tr.usage = ev.data
-		case "content":
-			answer.WriteString(ev.data["text"].(string))
-		case "done":
-			if ev.data["finish_reason"] != "stop" {
-				t.Errorf("done %v", ev.data)
-			}
-			tr.messageID, _ = ev.data["message_id"].(string)
-		case "error":
-			t.Errorf("error event: %v", ev.data)
+	tr := readTurn(t, body)
+	for _, d := range tr.dones {
+		if d["finish_reason"] != "stop" {
+			t.Errorf("done %v", d)
 		}
 	}
-	tr.answer = answer.String()
 	if tr.messageID == "" || tr.usage == nil {
 		t.Fatalf("turn on %s without usage or message_id: %v\n%s", thread, tr.events, body)
 	}

@@ -141,3 +141,42 @@ func parseSSE(t *testing.T, body []byte) []event {
 	}
 	return out
 }
+
+// turn is what one message's stream said.
+type turn struct {
+	events    []string                  // event names, in order
+	calls     []call                    // tool_call events
+	returns   map[string]map[string]any // tool_return events by tool name
+	answer    string                    // the content events joined
+	usage     map[string]any
+	dones     []map[string]any
+	messageID string // the last done's message_id
+}
+
+// readTurn folds a turn's SSE reply; an error event fails the test.
+func readTurn(t *testing.T, body []byte) turn {
+	t.Helper()
+	tr := turn{returns: map[string]map[string]any{}}
+	var answer strings.Builder
+	for _, ev := range parseSSE(t, body) {
+		tr.events = append(tr.events, ev.name)
+		switch ev.name {
+		case "tool_call":
+			args, _ := ev.data["arguments"].(map[string]any)
+			tr.calls = append(tr.calls, call{ev.data["name"].(string), args})
+		case "tool_return":
+			tr.returns[ev.data["name"].(string)] = ev.data
+		case "content":
+			answer.WriteString(ev.data["text"].(string))
+		case "usage":
+			tr.usage = ev.data
+		case "done":
+			tr.dones = append(tr.dones, ev.data)
+			tr.messageID, _ = ev.data["message_id"].(string)
+		case "error":
+			t.Errorf("error event: %v", ev.data)
+		}
+	}
+	tr.answer = answer.String()
+	return tr
+}

@@ -138,29 +138,11 @@ func TestThreadRoundTrip(t *testing.T) {
 			if status != http.StatusOK {
 				t.Fatalf("POST message: %d %s", status, body)
 			}
-			evs := parseSSE(t, body)
-			var names []string
-			var gotCalls []call
-			returns := map[string]map[string]any{}
-			var answer strings.Builder
-			var usage, done map[string]any
-			for _, ev := range evs {
-				names = append(names, ev.name)
-				switch ev.name {
-				case "tool_call":
-					args, _ := ev.data["arguments"].(map[string]any)
-					gotCalls = append(gotCalls, call{ev.data["name"].(string), args})
-				case "tool_return":
-					returns[ev.data["name"].(string)] = ev.data
-				case "content":
-					answer.WriteString(ev.data["text"].(string))
-				case "usage":
-					usage = ev.data
-				case "done":
-					done = ev.data
-				case "error":
-					t.Errorf("error event: %v", ev.data)
-				}
+			tr := readTurn(t, body)
+			names, gotCalls, returns, usage := tr.events, tr.calls, tr.returns, tr.usage
+			var done map[string]any
+			if len(tr.dones) > 0 {
+				done = tr.dones[len(tr.dones)-1]
 			}
 			if len(gotCalls) != len(calls) {
 				t.Fatalf("%d tool_call events, want %d: %v\n%s", len(gotCalls), len(calls), names, body)
@@ -185,8 +167,8 @@ func TestThreadRoundTrip(t *testing.T) {
 			if !flaked["odoo_record_retriever"] && !flaked["odoo_record_creator"] && !strings.Contains(retrieved, partner) {
 				t.Errorf("the retriever's result lacks the created partner: %s", retrieved)
 			}
-			if want := "The retriever said: " + retrieved; answer.String() != want {
-				t.Errorf("answer %q, want %q", answer.String(), want)
+			if want := "The retriever said: " + retrieved; tr.answer != want {
+				t.Errorf("answer %q, want %q", tr.answer, want)
 			}
 			if usage == nil || usage["total_tokens"].(float64) <= 0 {
 				t.Errorf("usage event %v", usage)
