@@ -108,17 +108,11 @@ func validCursor(s string) bool {
 // parallel calls stay together), so a page exceeds the limit only when
 // one message alone does.
 func (o *Orchestrator) History(ctx context.Context, id *auth.Identity, threadID string, q HistoryQuery) (*History, error) {
-	if err := checkThreadID(threadID); err != nil {
-		return nil, err
-	}
-	rs, err := o.find(ctx, ownerOf(id), threadID)
+	rp, err := o.findOne(ctx, id, threadID)
 	if err != nil {
 		return nil, err
 	}
-	if len(rs) == 0 {
-		return nil, ErrThreadNotFound
-	}
-	r := rs[0]
+	r := *rp
 	batch := min(max(2*q.Limit, 20), 400)
 	var evs []letta.Event // chronological
 	cursor, exhausted := q.Before, false

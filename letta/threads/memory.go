@@ -459,18 +459,12 @@ func (o *Orchestrator) memoryBlock(b *letta.Block, ow owner) MemoryBlock {
 
 // ThreadMemory returns every block of the thread's agent.
 func (o *Orchestrator) ThreadMemory(ctx context.Context, id *auth.Identity, threadID string) (*Memory, error) {
-	if err := checkThreadID(threadID); err != nil {
-		return nil, err
-	}
 	ow := ownerOf(id)
-	rs, err := o.find(ctx, ow, threadID)
+	r, err := o.findOne(ctx, id, threadID)
 	if err != nil {
 		return nil, err
 	}
-	if len(rs) == 0 {
-		return nil, ErrThreadNotFound
-	}
-	a := rs[0].agent
+	a := r.agent
 	if a.Blocks == nil { // listed without relationships: read the agent
 		if a, err = o.letta.GetAgent(ctx, a.ID); err != nil {
 			if letta.IsNotFound(err) {
@@ -528,18 +522,12 @@ func (o *Orchestrator) EditThreadMemory(ctx context.Context, id *auth.Identity, 
 	if err := e.check(); err != nil {
 		return nil, err
 	}
-	if err := checkThreadID(threadID); err != nil {
-		return nil, err
-	}
 	ow := ownerOf(id)
-	rs, err := o.find(ctx, ow, threadID)
+	r, err := o.findOne(ctx, id, threadID)
 	if err != nil {
 		return nil, err
 	}
-	if len(rs) == 0 {
-		return nil, ErrThreadNotFound
-	}
-	a := rs[0].agent
+	a := r.agent
 	if a.Blocks == nil {
 		if a, err = o.letta.GetAgent(ctx, a.ID); err != nil {
 			return nil, lettaFailure("reading the thread's memory", err)

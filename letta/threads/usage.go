@@ -483,19 +483,16 @@ func (o *Orchestrator) SetFeedback(ctx context.Context, id *auth.Identity, threa
 	default:
 		return unprocessable("invalid_rating", `"rating" must be "up" or "down"`, []string{"up", "down"})
 	}
-	rs, err := o.find(ctx, ownerOf(id), threadID)
+	r, err := o.findOne(ctx, id, threadID)
 	if err != nil {
 		return err
-	}
-	if len(rs) == 0 {
-		return ErrThreadNotFound
 	}
 	notFound := &Error{Status: http.StatusNotFound, Code: "message_not_found", Message: "no such message in this thread (use the message_id of a done event)"}
 	if !strings.HasPrefix(messageID, "step-") {
 		return notFound
 	}
 	st, err := o.letta.GetStep(ctx, messageID)
-	if letta.IsNotFound(err) || letta.IsValidation(err) || (err == nil && st.AgentID != rs[0].agent.ID) {
+	if letta.IsNotFound(err) || letta.IsValidation(err) || (err == nil && st.AgentID != r.agent.ID) {
 		return notFound
 	}
 	if err != nil {
