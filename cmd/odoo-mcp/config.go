@@ -455,37 +455,11 @@ func checkURL(setting, value, example string) error {
 	case err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "":
 		return nil
 	case !strings.Contains(v, "://"):
-		fix = "write it with its scheme: http://" + redactURL(v) + " (or https://)"
+		fix = "write it with its scheme: http://" + redact.URL(v) + " (or https://)"
 	case err == nil && u.Scheme != "http" && u.Scheme != "https":
 		fix = fmt.Sprintf("use http:// or https:// (not %s://), e.g. %s", u.Scheme, example)
 	default:
 		fix = "give the scheme and host, e.g. " + example
 	}
-	return fmt.Errorf("%s %q is not an http(s) URL: %s", setting, redactURL(v), fix)
-}
-
-// redactURL hides the password of a URL's user information, as
-// url.URL.Redacted does, also in a value url.Parse refuses.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.Scheme != "" && u.Host != "" {
-		return u.Redacted()
-	}
-	rest := raw
-	prefix := ""
-	if i := strings.Index(raw, "://"); i >= 0 {
-		prefix, rest = raw[:i+3], raw[i+3:]
-	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	at := strings.LastIndex(rest[:end], "@")
-	if at < 0 {
-		return raw
-	}
-	user, _, hasPass := strings.Cut(rest[:at], ":")
-	if !hasPass {
-		return raw
-	}
-	return prefix + user + ":xxxxx" + rest[at:]
+	return fmt.Errorf("%s %q is not an http(s) URL: %s", setting, redact.URL(v), fix)
 }

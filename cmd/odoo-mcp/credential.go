@@ -82,7 +82,7 @@ func credentialProblem(err error, c envCredential, odooURL, db string) (problem,
 }
 
 func databaseProblem(odooURL, db string) string {
-	return fmt.Sprintf("the Odoo at %s has no database %q", redactURL(odooURL), db)
+	return fmt.Sprintf("the Odoo at %s has no database %q", redact.URL(odooURL), db)
 }
 
 // maxListedDatabases bounds the names a fix lists.

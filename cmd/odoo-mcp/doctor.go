@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/odoo-mcp/odoo-mcp/auth"
+	"github.com/odoo-mcp/odoo-mcp/internal/redact"
 	"github.com/odoo-mcp/odoo-mcp/letta"
 	"github.com/odoo-mcp/odoo-mcp/letta/threads"
 	"github.com/odoo-mcp/odoo-mcp/oauth"
@@ -212,7 +213,7 @@ func (d *doctor) checkOdoo(ctx context.Context) *odooSide {
 		detail := fmt.Sprintf("%s does not answer like Odoo: %v", odoo.URL(), err)
 		var notOdoo *odoorpc.NotOdooError
 		if errors.As(err, &notOdoo) {
-			detail = fmt.Sprintf("at %s, %v", redactURL(odoo.URL()), err) // says what answered, on one line
+			detail = fmt.Sprintf("at %s, %v", redact.URL(odoo.URL()), err) // says what answered, on one line
 		}
 		d.report(checkFail, "Odoo", detail,
 			"set ODOO_URL to Odoo's base URL (e.g. https://odoo.example.com): the host and port where Odoo answers, not a page under it")
