@@ -2,7 +2,6 @@ package mcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -54,19 +53,14 @@ func setCacheable(_ context.Context, req gomcp.Request, c *gomcp.Cacheable) {
 // call. A record or file is what the retriever would read, so a thread
 // token may read resources only when its thread has the retriever.
 func (ep *Endpoint) resourceCaller(ctx context.Context, _ *gomcp.ReadResourceRequest) (tools.Caller, error) {
-	id := auth.IdentityFrom(ctx)
-	aerr, _ := ctx.Value(authErrKey{}).(error)
+	id, err := ep.identified(ctx, "read resources")
 	switch {
-	case aerr != nil:
-		return tools.Caller{}, fmt.Errorf("authentication failed: %w", aerr)
-	case id == nil:
-		return tools.Caller{}, errors.New("authentication required")
-	case id.Thread != nil && id.Thread.Listing:
-		return tools.Caller{}, errors.New("this token can list tools but not read resources")
+	case err != nil:
+		return tools.Caller{}, err
 	case id.Thread != nil && !slices.Contains(id.Thread.Tools, retrieverTool):
 		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("reading resources needs %s, which is not enabled for this thread", retrieverTool)}
 	}
-	return tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: ep.odooContext(id)}, nil
+	return ep.callerOf(id), nil
 }
 
 const retrieverTool = "odoo_record_retriever"

@@ -241,21 +241,38 @@ func (ep *Endpoint) resolve(next gomcp.MethodHandler) gomcp.MethodHandler {
 
 // caller is the Odoo user of a tool call, as resolved for the message.
 func (ep *Endpoint) caller(ctx context.Context, req *gomcp.CallToolRequest) (tools.Caller, error) {
-	id := auth.IdentityFrom(ctx)
-	aerr, _ := ctx.Value(authErrKey{}).(error)
+	id, err := ep.identified(ctx, "call them")
 	switch {
-	case aerr != nil:
-		return tools.Caller{}, fmt.Errorf("authentication failed: %w", aerr)
-	case id == nil:
-		return tools.Caller{}, errors.New("authentication required")
-	case id.Thread != nil && id.Thread.Listing:
-		return tools.Caller{}, errors.New("this token can list tools but not call them")
+	case err != nil:
+		return tools.Caller{}, err
 	case id.Thread != nil && !slices.Contains(id.Thread.Tools, req.Params.Name):
 		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s is not enabled for this thread", req.Params.Name)}
 	case id.ReadOnly && !ep.readTools[req.Params.Name]:
 		return tools.Caller{}, &tools.PolicyError{Msg: fmt.Sprintf("tool %s writes, and this grant may only read (scope odoo.write needed)", req.Params.Name)}
 	}
-	return tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: ep.odooContext(id)}, nil
+	return ep.callerOf(id), nil
+}
+
+// identified is the message's caller, or why there is none to act for:
+// the credential failed, there was none, or it is a listing token (which
+// may list tools, not do what names: "call them", "read resources").
+func (ep *Endpoint) identified(ctx context.Context, what string) (*auth.Identity, error) {
+	id := auth.IdentityFrom(ctx)
+	aerr, _ := ctx.Value(authErrKey{}).(error)
+	switch {
+	case aerr != nil:
+		return nil, fmt.Errorf("authentication failed: %w", aerr)
+	case id == nil:
+		return nil, errors.New("authentication required")
+	case id.Thread != nil && id.Thread.Listing:
+		return nil, errors.New("this token can list tools but not " + what)
+	}
+	return id, nil
+}
+
+// callerOf is the tools' view of an identified caller.
+func (ep *Endpoint) callerOf(id *auth.Identity) tools.Caller {
+	return tools.Caller{DB: id.DB, UID: id.UID, Credentials: id.Credentials, Context: ep.odooContext(id)}
 }
 
 // odooContext is the user's context with the configured context on top.
